@@ -1,0 +1,465 @@
+"""The literature's closed forms and constructions for the maximum possible segregation.
+
+Items 1-6 of the mathematics note, "Possible segregation under income balance". Closed forms
+return a number; constructions return a :class:`Construction` whose school compositions
+reproduce its value (recompute it with :func:`assignopt.indices.normalized_exposure`).
+
+Income is handed over as a *class table*: an array of shape ``(2, K)`` with the district's
+students (counts or shares) by group (row 0 Black, row 1 White) and income class, classes
+ordered from poorest to richest. Dichotomous income is ``K = 2`` (poor, nonpoor).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+from scipy import special
+
+from assignopt.errors import InputError
+from assignopt.income import (
+    GammaIncome,
+    IncomeDistribution,
+    class_table,
+    district_quantile_edges,
+    optimal_poverty_threshold,
+)
+from assignopt.indices import _normalized_exposure
+
+__all__ = [
+    "Construction",
+    "greedy_construction",
+    "income_class_table",
+    "optimal_poverty_threshold",
+    "three_school_construction",
+    "validate_tolerance",
+    "vmax_continuous",
+    "vmax_dichotomous",
+    "vmax_supremum",
+    "vmax_tolerance_approx",
+]
+
+
+@dataclass(frozen=True)
+class Construction:
+    """A set of schools built by a construction, with the V it attains.
+
+    Attributes
+    ----------
+    value : float
+        Normalized exposure V of the schools, from the construction's own formula.
+    schools : numpy.ndarray
+        Students by school, group and income class, shape ``(J, 2, K)``; group 0 is Black,
+        group 1 White; classes from poorest to richest.
+    method : str
+        Name of the construction.
+
+    """
+
+    value: float
+    schools: np.ndarray
+    method: str
+
+    @property
+    def group_counts(self) -> np.ndarray:
+        """Students by school and group, shape ``(J, 2)``: the input of the indices."""
+        return self.schools.sum(axis=2)
+
+    @property
+    def poverty_rates(self) -> np.ndarray:
+        """Share of each school's students in the poorest class (dichotomous: poor)."""
+        sizes = self.schools.sum(axis=(1, 2))
+        return self.schools[:, :, 0].sum(axis=1) / sizes
+
+
+def _rate(value: float, name: str) -> float:
+    value = float(value)
+    if not np.isfinite(value) or not 0.0 <= value <= 1.0:
+        raise InputError(f"{name} must be a rate in [0, 1], got {value}")
+    return value
+
+
+def _share(value: float, name: str) -> float:
+    value = float(value)
+    if not np.isfinite(value) or not 0.0 < value < 1.0:
+        raise InputError(f"{name} must lie strictly between 0 and 1, got {value}")
+    return value
+
+
+def validate_tolerance(tolerance: float) -> float:
+    """Check an income-balance tolerance ``d`` (absolute rate points) and return it as float.
+
+    Parameters
+    ----------
+    tolerance : float
+        Half-width of the band ``[pi_p - d, pi_p + d]``.
+
+    Returns
+    -------
+    float
+        The tolerance.
+
+    Raises
+    ------
+    InputError
+        Unless ``0 <= tolerance < 0.5``.
+
+    """
+    d = float(tolerance)
+    if not np.isfinite(d) or not 0.0 <= d < 0.5:
+        raise InputError(
+            f"tolerance must lie in [0, 0.5) (absolute poverty-rate points, e.g. 0.1), got {d}"
+        )
+    return d
+
+
+def vmax_dichotomous(black_poverty: float, white_poverty: float) -> float:
+    """Maximum V under perfect balance of a dichotomous poverty status: ``1 - |pi_bp - pi_wp|``.
+
+    Independent of the district's racial composition (mathematics note, item 2).
+
+    Parameters
+    ----------
+    black_poverty, white_poverty : float
+        Group poverty rates ``pi_bp`` and ``pi_wp`` in [0, 1].
+
+    Returns
+    -------
+    float
+        The maximum V.
+
+    """
+    pbp = _rate(black_poverty, "black poverty rate")
+    pwp = _rate(white_poverty, "white poverty rate")
+    return 1.0 - abs(pbp - pwp)
+
+
+def vmax_tolerance_approx(black_poverty: float, white_poverty: float, tolerance: float) -> float:
+    """The literature's approximation ``V_max / (1 - 2d)``, capped at 1, for tolerance d.
+
+    Stated for a district half Black and half White (item 3); for other compositions use
+    :func:`three_school_construction`.
+
+    Parameters
+    ----------
+    black_poverty, white_poverty : float
+        Group poverty rates in [0, 1].
+    tolerance : float
+        Tolerance d in [0, 0.5).
+
+    Returns
+    -------
+    float
+        The approximate maximum V.
+
+    """
+    d = validate_tolerance(tolerance)
+    return min(1.0, vmax_dichotomous(black_poverty, white_poverty) / (1.0 - 2.0 * d))
+
+
+def three_school_construction(
+    black_share: float,
+    black_poverty: float,
+    white_poverty: float,
+    tolerance: float,
+    total_students: float = 1.0,
+    school_rates: str = "best",
+) -> Construction:
+    """The literature's three-school construction under a dichotomous tolerance band.
+
+    School A is all White, school B all Black, school C holds everyone left. In the
+    literature A sits at the band's lower poverty rate ``lo = max(pi_p - d, 0)`` (holding the
+    poor Whites) and B at the upper rate ``hi = min(pi_p + d, 1)`` (holding the nonpoor
+    Blacks), which suits districts whose Black families are the poorer. With
+    ``school_rates="best"`` (the default) each of A and B may take any of 21 rates evenly
+    spaced over the band (both edges and ``pi_p`` among them) and the best pair is kept; this
+    keeps the construction sound when White families are the poorer and makes it exact at
+    d = 0. It remains a construction: the linear programs give the true maximum.
+
+    For given rates, V is convex in the sizes (A, B) (shares of T) and the feasible sizes form
+    a polygon (the supplies of each group-by-status cell, and C's poverty rate inside the
+    band), so the best sizes are found exactly among the polygon's vertices. In a district
+    half Black and half White, with Black families the poorer, this reproduces
+    ``V_max / (1 - 2d)`` wherever no cell runs short.
+
+    Parameters
+    ----------
+    black_share : float
+        ``pi_b`` in (0, 1).
+    black_poverty, white_poverty : float
+        ``pi_bp``, ``pi_wp`` in [0, 1].
+    tolerance : float
+        d in [0, 0.5).
+    total_students : float
+        Scale of the returned school counts (1 gives shares of the district).
+    school_rates : {"best", "literature"}
+        Which poverty rates the single-race schools may take (see above).
+
+    Returns
+    -------
+    Construction
+        ``schools`` has shape ``(3, 2, 2)``: schools A, B, C; groups (Black, White); classes
+        (poor, nonpoor).
+
+    """
+    pi_b = _share(black_share, "black share")
+    pbp = _rate(black_poverty, "black poverty rate")
+    pwp = _rate(white_poverty, "white poverty rate")
+    d = validate_tolerance(tolerance)
+    if school_rates not in {"best", "literature"}:
+        raise InputError(f"school_rates must be 'best' or 'literature', got {school_rates!r}")
+    pi_w = 1.0 - pi_b
+    pi_p = pi_b * pbp + pi_w * pwp
+    lo, hi = max(pi_p - d, 0.0), min(pi_p + d, 1.0)
+    cells = {
+        "w_poor": pi_w * pwp,
+        "w_non": pi_w * (1 - pwp),
+        "b_poor": pi_b * pbp,
+        "b_non": pi_b * (1 - pbp),
+    }
+    if school_rates == "literature":
+        rate_a, rate_b = np.array([lo]), np.array([hi])
+    else:
+        grid = np.unique(np.clip(pi_p + d * np.linspace(-1.0, 1.0, 21), lo, hi))
+        rate_a, rate_b = (r.ravel() for r in np.meshgrid(grid, grid))
+    value, a_size, b_size, rate_a, rate_b = _best_three_school(pi_b, pi_p, d, rate_a, rate_b, cells)
+    school_a = [[0.0, 0.0], [rate_a * a_size, (1 - rate_a) * a_size]]
+    school_b = [[rate_b * b_size, (1 - rate_b) * b_size], [0.0, 0.0]]
+    school_c = [
+        [cells["b_poor"] - rate_b * b_size, cells["b_non"] - (1 - rate_b) * b_size],
+        [cells["w_poor"] - rate_a * a_size, cells["w_non"] - (1 - rate_a) * a_size],
+    ]
+    schools = np.clip(np.array([school_a, school_b, school_c]), 0.0, None) * total_students
+    return Construction(value=float(value), schools=schools, method="three-school")
+
+
+def _best_three_school(
+    pi_b: float,
+    pi_p: float,
+    d: float,
+    rate_a: np.ndarray,
+    rate_b: np.ndarray,
+    cells: dict[str, float],
+) -> tuple[float, float, float, float, float]:
+    """Best sizes of an all-White school at ``rate_a`` and an all-Black one at ``rate_b``.
+
+    Vectorized over candidate rate pairs. For each pair the feasible sizes (A, B) are the
+    polygon ``g @ (A, B) <= h``; its vertices solve two constraints as equalities (Cramer's
+    rule). Returns ``(V, A, B, rate_a, rate_b)`` of the best vertex over all pairs.
+    """
+    n = rate_a.size
+    g = np.zeros((n, 8, 2))
+    g[:, 0, 0] = rate_a  # poor Whites in A
+    g[:, 1, 0] = 1 - rate_a  # nonpoor Whites in A
+    g[:, 2, 1] = rate_b  # poor Blacks in B
+    g[:, 3, 1] = 1 - rate_b  # nonpoor Blacks in B
+    g[:, 4, 0] = -1.0
+    g[:, 5, 1] = -1.0
+    g[:, 6] = np.column_stack([pi_p + d - rate_a, pi_p + d - rate_b])  # C's rate <= pi_p + d
+    g[:, 7] = np.column_stack([rate_a - pi_p + d, rate_b - pi_p + d])  # C's rate >= pi_p - d
+    h = np.array([cells["w_poor"], cells["w_non"], cells["b_poor"], cells["b_non"], 0, 0, d, d])
+    i, j = _PAIRS
+    gi, gj = g[:, i], g[:, j]  # (n, pairs, 2)
+    det = gi[..., 0] * gj[..., 1] - gi[..., 1] * gj[..., 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a_size = (h[i] * gj[..., 1] - gi[..., 1] * h[j]) / det
+        b_size = (gi[..., 0] * h[j] - h[i] * gj[..., 0]) / det
+        slack = h - (a_size[..., None] * g[:, None, :, 0] + b_size[..., None] * g[:, None, :, 1])
+    feasible = (np.abs(det) > 1e-14) & np.all(slack >= -1e-12, axis=-1)
+    a_size = np.where(feasible, np.maximum(a_size, 0.0), 0.0)
+    b_size = np.where(feasible, np.maximum(b_size, 0.0), 0.0)
+    values = np.where(feasible, _three_school_v(pi_b, a_size, b_size), -np.inf)
+    k, pair = np.unravel_index(int(np.argmax(values)), values.shape)
+    if not np.isfinite(values[k, pair]):  # only if no vertex is regular: empty schools A and B
+        return _three_school_v(pi_b, np.array(0.0), np.array(0.0)).item(), 0.0, 0.0, 0.0, 0.0
+    return (
+        float(values[k, pair]),
+        float(a_size[k, pair]),
+        float(b_size[k, pair]),
+        float(rate_a[k]),
+        float(rate_b[k]),
+    )
+
+
+_PAIRS = tuple(np.array(list(combinations(range(8), 2))).T)
+
+
+def _three_school_v(pi_b: float, a_size: np.ndarray, b_size: np.ndarray) -> np.ndarray:
+    """V of an all-White school of size A, an all-Black one of size B and the rest (T = 1)."""
+    pi_w = 1.0 - pi_b
+    c_size = 1.0 - a_size - b_size
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rest = np.where(c_size > 1e-15, (pi_b * a_size - pi_w * b_size) ** 2 / c_size, 0.0)
+    return (a_size * pi_b**2 + b_size * pi_w**2 + rest) / (pi_b * pi_w)
+
+
+def _class_table(table: np.ndarray) -> np.ndarray:
+    table = np.asarray(table, dtype=float)
+    if table.ndim != 2 or table.shape[0] != 2:
+        raise InputError(
+            f"class table must have shape (2, K): rows Black and White, got {table.shape}"
+        )
+    if not np.all(np.isfinite(table)) or np.any(table < 0):
+        raise InputError("class table: counts must be finite and >= 0")
+    if np.any(table.sum(axis=1) <= 0):
+        raise InputError("class table: both groups need students for a two-group index")
+    return table
+
+
+def vmax_supremum(table: np.ndarray) -> float:
+    """Supremum of V under perfect balance over any number of schools, for binned income.
+
+    With ``r_k`` the Black share of class k and ``p_k`` the class's share of the district,
+    ``V_max = (E[min(r_K1, r_K2)] - pi_b^2) / (pi_b pi_w)`` for two independent classes drawn
+    with probabilities p: the variance over s of ``beta(s) = P(r > s)`` (item 5), written in
+    a form that is exact for classes.
+
+    Parameters
+    ----------
+    table : array_like
+        Class table of shape ``(2, K)``.
+
+    Returns
+    -------
+    float
+        The supremum of V.
+
+    """
+    table = _class_table(table)
+    sizes = table.sum(axis=0)
+    keep = sizes > 0
+    p = sizes[keep] / sizes.sum()
+    r = table[0, keep] / sizes[keep]
+    order = np.argsort(r, kind="stable")
+    p, r = p[order], r[order]
+    above = np.concatenate([np.cumsum(p[::-1])[::-1][1:], [0.0]])
+    expected_min = float(np.sum(p * r * (p + 2.0 * above)))
+    pi_b = float(np.sum(p * r))
+    return (expected_min - pi_b**2) / (pi_b * (1.0 - pi_b))
+
+
+def vmax_continuous(
+    black: IncomeDistribution,
+    white: IncomeDistribution,
+    black_share: float = 0.5,
+    *,
+    n_classes: int = 20_000,
+) -> float:
+    """Supremum of V under perfect balance of continuous income, over any number of schools.
+
+    For gamma incomes of common shape a the Black share ``r(I)`` is monotone in income and
+    the supremum is ``2 min(q, 1 - q)`` with ``q = P(I_w < I_b) = I_x(a, a)``,
+    ``x = th_b / (th_b + th_w)`` (the regularized incomplete beta function): independent of
+    the racial composition. Other models are evaluated with :func:`vmax_supremum` on
+    ``n_classes`` equal-share income classes, which converges to the supremum from above.
+
+    Parameters
+    ----------
+    black, white : IncomeDistribution
+        The two groups' income models.
+    black_share : float
+        ``pi_b`` in (0, 1) (no effect for common-shape gammas).
+    n_classes : int
+        Classes for the general case.
+
+    Returns
+    -------
+    float
+        The supremum of V.
+
+    """
+    pi_b = _share(black_share, "black share")
+    if (
+        isinstance(black, GammaIncome)
+        and isinstance(white, GammaIncome)
+        and np.isclose(black.shape, white.shape, rtol=1e-12, atol=0.0)
+    ):
+        return float(vmax_gamma_common_shape(black.shape, black.scale, white.scale))
+    return vmax_supremum(income_class_table(black, white, pi_b, n_classes))
+
+
+def vmax_gamma_common_shape(
+    shape: float | np.ndarray, black_scale: float | np.ndarray, white_scale: float | np.ndarray
+) -> np.ndarray:
+    """Vectorized supremum ``2 min(q, 1 - q)``, ``q = I_{th_b/(th_b+th_w)}(a, a)``.
+
+    Parameters
+    ----------
+    shape : float or array
+        Common gamma shape a.
+    black_scale, white_scale : float or array
+        Gamma scales (dollars); broadcast together.
+
+    Returns
+    -------
+    numpy.ndarray
+        The supremum of V for each broadcast element.
+
+    """
+    black_scale = np.asarray(black_scale, dtype=float)
+    q = special.betainc(shape, shape, black_scale / (black_scale + white_scale))
+    return 2.0 * np.minimum(q, 1.0 - q)
+
+
+def income_class_table(
+    black: IncomeDistribution, white: IncomeDistribution, black_share: float, n_classes: int
+) -> np.ndarray:
+    """Class table of ``n_classes`` income classes of equal share of the district.
+
+    Parameters
+    ----------
+    black, white : IncomeDistribution
+        The two groups' income models.
+    black_share : float
+        ``pi_b`` in (0, 1).
+    n_classes : int
+        Number of classes K.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(2, K)``, shares of the district summing to 1.
+
+    """
+    pi_b = _share(black_share, "black share")
+    edges = district_quantile_edges(black, white, pi_b, n_classes)
+    return class_table(black, white, pi_b, edges)
+
+
+def greedy_construction(table: np.ndarray, n_schools: int) -> Construction:
+    """The literature's greedy construction of ``J`` equal schools under perfect balance.
+
+    Each school receives ``1/J`` of every income class (so it has the district's income
+    distribution). School 1 takes White students in every class where enough are left and
+    Black students for the rest; school 2 does the same with what remains, and so on.
+
+    Parameters
+    ----------
+    table : array_like
+        Class table of shape ``(2, K)`` (continuous income: see :func:`income_class_table`).
+    n_schools : int
+        Number of equal schools J >= 1.
+
+    Returns
+    -------
+    Construction
+        ``schools`` of shape ``(J, 2, K)``.
+
+    """
+    table = _class_table(table)
+    if int(n_schools) != n_schools or n_schools < 1:
+        raise InputError(f"number of schools must be an integer >= 1, got {n_schools}")
+    n_schools = int(n_schools)
+    seats = table.sum(axis=0) / n_schools
+    white_left = table[1].copy()
+    schools = np.empty((n_schools, 2, table.shape[1]))
+    for j in range(n_schools):
+        white = np.minimum(white_left, seats)
+        white_left -= white
+        schools[j, 0] = seats - white
+        schools[j, 1] = white
+    # Round-off can leave a vanishing negative Black count in the last school.
+    schools = np.clip(schools, 0.0, None)
+    value = _normalized_exposure(schools.sum(axis=2))
+    return Construction(value=value, schools=schools, method=f"greedy, J={n_schools}")

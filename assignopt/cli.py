@@ -1,0 +1,75 @@
+"""The ``assignopt`` command line: a thin layer over the public API.
+
+Every computing subcommand takes ``--json`` and then prints exactly one JSON object on
+standard output (``{"error": ...}`` with exit status 2 when the input is refused).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from assignopt import __version__
+from assignopt.errors import AssignoptError
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe copy: NaN and infinities become null, numpy scalars plain numbers."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def emit_json(payload: dict[str, Any]) -> None:
+    """Print one JSON object on standard output."""
+    click.echo(json.dumps(_clean(payload), indent=2, allow_nan=False))
+
+
+def computing(func: Callable[..., None]) -> Callable[..., None]:
+    """Add ``--json`` to a subcommand and turn refused input into a clear message, not a trace."""
+
+    @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object.")
+    @functools.wraps(func)
+    def wrapper(*args: Any, as_json: bool, **kwargs: Any) -> None:
+        try:
+            func(*args, as_json=as_json, **kwargs)
+        except AssignoptError as exc:
+            if as_json:
+                emit_json({"error": str(exc), "error_type": type(exc).__name__})
+            else:
+                click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="assignopt")
+def main() -> None:
+    """How much racial segregation can remain when schools are balanced by family income."""
+
+
+def _register() -> None:
+    from assignopt.commands import bounds_cmd, figures_cmd, index_cmd
+
+    main.add_command(index_cmd.index)
+    main.add_command(bounds_cmd.bounds)
+    main.add_command(figures_cmd.figures)
+
+
+_register()

@@ -1,0 +1,1 @@
+"""Subcommands of the ``assignopt`` command line, one module each."""
