@@ -1,0 +1,262 @@
+"""A sparse linear program and the solvers behind it.
+
+Models are built in bulk as a scipy sparse matrix with row and column bounds; they are solved
+by HiGHS directly through ``highspy`` (``solver="highs"``, the default), or through PuLP with
+CBC (``"cbc"``) or PuLP's own HiGHS interface (``"pulp-highs"``), so the same model can be
+checked by two solvers.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from assignopt.errors import InputError
+
+__all__ = ["SOLVERS", "LinearProgram", "LPSolution", "solve"]
+
+SOLVERS = ("highs", "cbc", "pulp-highs")
+
+
+@dataclass
+class LinearProgram:
+    """``max (or min) cost @ x`` s.t. ``row_lower <= matrix @ x <= row_upper``, column bounds.
+
+    Attributes
+    ----------
+    cost : numpy.ndarray
+        Objective coefficients, shape ``(n,)``.
+    matrix : scipy.sparse matrix
+        Constraint matrix, shape ``(m, n)``.
+    row_lower, row_upper : numpy.ndarray
+        Row bounds, shape ``(m,)``; infinities for one-sided rows.
+    col_lower, col_upper : numpy.ndarray
+        Column bounds, shape ``(n,)``.
+    integer : numpy.ndarray, optional
+        Boolean mask of integer columns (a mixed-integer program).
+    maximize : bool
+        Sense of the objective.
+    """
+
+    cost: np.ndarray
+    matrix: sp.spmatrix
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    integer: np.ndarray | None = None
+    maximize: bool = True
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(rows, columns)."""
+        return self.matrix.shape
+
+    @property
+    def is_mip(self) -> bool:
+        """Whether some columns are integer."""
+        return self.integer is not None and bool(self.integer.any())
+
+
+@dataclass
+class LPSolution:
+    """What a solver returned.
+
+    Attributes
+    ----------
+    status : str
+        ``optimal``, ``infeasible``, ``unbounded``, ``time_limit`` or ``error: ...``.
+    objective : float
+        Objective value of ``x`` (NaN without a solution).
+    x : numpy.ndarray
+        Column values.
+    seconds : float
+        Wall time of the solve call.
+    solver : str
+        Which solver answered.
+    dual_bound : float
+        Best proven bound on the objective (equal to ``objective`` for a solved LP).
+    mip_gap : float
+        Relative gap between ``objective`` and ``dual_bound`` (0 for a solved LP).
+    """
+
+    status: str
+    objective: float
+    x: np.ndarray
+    seconds: float
+    solver: str
+    dual_bound: float = float("nan")
+    mip_gap: float = 0.0
+    row_dual: np.ndarray | None = None
+
+
+def solve(
+    lp: LinearProgram,
+    solver: str = "highs",
+    time_limit: float | None = None,
+    highs_options: dict | None = None,
+) -> LPSolution:
+    """Solve ``lp`` with the named solver.
+
+    Parameters
+    ----------
+    lp : LinearProgram
+        The model.
+    solver : {"highs", "cbc", "pulp-highs"}
+        HiGHS through highspy, CBC through PuLP, or HiGHS through PuLP.
+    time_limit : float, optional
+        Seconds before the solver stops with its best solution.
+    highs_options : dict, optional
+        HiGHS options (e.g. ``{"solver": "ipm"}``) for ``solver="highs"``.
+
+    Returns
+    -------
+    LPSolution
+    """
+    if solver == "highs":
+        return _solve_highspy(lp, time_limit, highs_options or {})
+    if solver in ("cbc", "pulp-highs"):
+        return _solve_pulp(lp, solver, time_limit)
+    raise InputError(f"unknown solver {solver!r}; choose one of {', '.join(SOLVERS)}")
+
+
+@functools.cache
+def _silence_highs_banner() -> None:
+    """Create the process's first HiGHS instance with standard output muted.
+
+    HiGHS prints a copyright banner on standard output the first time it is created in a
+    process, which would corrupt ``--json`` output; later instances print nothing.
+    """
+    import highspy
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _solve_highspy(lp: LinearProgram, time_limit: float | None, options: dict) -> LPSolution:
+    import highspy
+
+    _silence_highs_banner()
+    start = time.perf_counter()
+    matrix = sp.csc_matrix(lp.matrix)
+    model = highspy.HighsLp()
+    model.num_col_, model.num_row_ = matrix.shape[1], matrix.shape[0]
+    model.col_cost_ = np.asarray(lp.cost, dtype=float)
+    model.col_lower_ = np.asarray(lp.col_lower, dtype=float)
+    model.col_upper_ = np.asarray(lp.col_upper, dtype=float)
+    model.row_lower_ = np.asarray(lp.row_lower, dtype=float)
+    model.row_upper_ = np.asarray(lp.row_upper, dtype=float)
+    model.sense_ = highspy.ObjSense.kMaximize if lp.maximize else highspy.ObjSense.kMinimize
+    model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    model.a_matrix_.start_ = matrix.indptr.astype(np.int32)
+    model.a_matrix_.index_ = matrix.indices.astype(np.int32)
+    model.a_matrix_.value_ = matrix.data.astype(float)
+    if lp.is_mip:
+        model.integrality_ = [
+            highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
+            for flag in lp.integer
+        ]
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    if time_limit is not None:
+        highs.setOptionValue("time_limit", float(time_limit))
+    for key, value in options.items():
+        highs.setOptionValue(key, value)
+    highs.passModel(model)
+    highs.run()
+    status_obj = highs.getModelStatus()
+    status = {
+        highspy.HighsModelStatus.kOptimal: "optimal",
+        highspy.HighsModelStatus.kInfeasible: "infeasible",
+        highspy.HighsModelStatus.kUnbounded: "unbounded",
+        highspy.HighsModelStatus.kUnboundedOrInfeasible: "infeasible",
+        highspy.HighsModelStatus.kTimeLimit: "time_limit",
+    }.get(status_obj, f"error: {highs.modelStatusToString(status_obj)}")
+    info = highs.getInfo()
+    has_solution = status in ("optimal", "time_limit") and info.primal_solution_status == 2
+    x = np.asarray(highs.getSolution().col_value) if has_solution else np.full(lp.shape[1], np.nan)
+    objective = float(info.objective_function_value) if has_solution else float("nan")
+    dual_bound, gap = objective, 0.0
+    row_dual = None
+    if lp.is_mip:
+        dual_bound, gap = float(info.mip_dual_bound), float(info.mip_gap)
+    elif has_solution:
+        row_dual = np.asarray(highs.getSolution().row_dual)
+    seconds = time.perf_counter() - start
+    return LPSolution(status, objective, x, seconds, "highs", dual_bound, gap, row_dual)
+
+
+def _solve_pulp(lp: LinearProgram, solver: str, time_limit: float | None) -> LPSolution:
+    import pulp
+
+    start = time.perf_counter()
+    n = lp.shape[1]
+    integer = lp.integer if lp.integer is not None else np.zeros(n, dtype=bool)
+    problem = pulp.LpProblem("assignopt", pulp.LpMaximize if lp.maximize else pulp.LpMinimize)
+    variables = [
+        problem.add_variable(
+            f"x{j}",
+            lowBound=None if np.isinf(lo) else float(lo),
+            upBound=None if np.isinf(hi) else float(hi),
+            cat=pulp.LpInteger if flag else pulp.LpContinuous,
+        )
+        for j, (lo, hi, flag) in enumerate(zip(lp.col_lower, lp.col_upper, integer))
+    ]
+    nonzero = np.flatnonzero(lp.cost)
+    problem += pulp.LpAffineExpression(
+        zip([variables[j] for j in nonzero], lp.cost[nonzero].tolist())
+    )
+    matrix = sp.csr_matrix(lp.matrix)
+    constraints: list[list] = []
+    for i in range(matrix.shape[0]):
+        cols = matrix.indices[matrix.indptr[i] : matrix.indptr[i + 1]]
+        vals = matrix.data[matrix.indptr[i] : matrix.indptr[i + 1]]
+        expr = pulp.LpAffineExpression(zip([variables[j] for j in cols], vals.tolist()))
+        lo, hi = lp.row_lower[i], lp.row_upper[i]
+        row = []
+        if lo == hi:
+            row.append(pulp.LpConstraint(expr, pulp.LpConstraintEQ, f"r{i}", float(lo)))
+        else:
+            if np.isfinite(lo):
+                row.append(pulp.LpConstraint(expr, pulp.LpConstraintGE, f"r{i}l", float(lo)))
+            if np.isfinite(hi):
+                row.append(pulp.LpConstraint(expr, pulp.LpConstraintLE, f"r{i}u", float(hi)))
+        for constraint in row:
+            problem += constraint
+        constraints.append(row)
+    _silence_highs_banner()
+    if solver == "cbc":
+        with warnings.catch_warnings():
+            # PuLP 3 announces that its bundled CBC moves to an extra in PuLP 4 (pinned < 4).
+            warnings.simplefilter("ignore", DeprecationWarning)
+            backend = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit)
+    else:
+        backend = pulp.HiGHS(msg=False, timeLimit=time_limit)
+    problem.solve(backend)
+    status = {
+        pulp.LpStatusOptimal: "optimal",
+        pulp.LpStatusInfeasible: "infeasible",
+        pulp.LpStatusUnbounded: "unbounded",
+    }.get(problem.status, f"error: {pulp.LpStatus[problem.status]}")
+    x = np.array([v.varValue if v.varValue is not None else np.nan for v in variables])
+    objective = float(lp.cost @ x) if status == "optimal" else float("nan")
+    row_dual = None
+    if status == "optimal" and not lp.is_mip:
+        row_dual = np.array([sum((c.pi or 0.0) for c in row) for row in constraints])
+    seconds = time.perf_counter() - start
+    return LPSolution(status, objective, x, seconds, solver, objective, 0.0, row_dual)

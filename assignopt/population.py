@@ -1,0 +1,232 @@
+"""The labelled count array: a district's students by group and balance category.
+
+A *category* is an income class, or an (income class, second attribute) pair when a second
+attribute such as English-learner status is balanced too. ``counts[m, c]`` is the number (or
+share) of students of group m in category c.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from assignopt.counts import check_counts
+from assignopt.errors import InputError
+from assignopt.income import IncomeDistribution
+
+__all__ = ["Population"]
+
+
+@dataclass(frozen=True)
+class Population:
+    """Students of a district by group and balance category.
+
+    Parameters
+    ----------
+    counts : array_like
+        Shape ``(M, C)``: students (counts or shares) of group m in category c.
+    groups : sequence of str
+        M group labels; two-group indices use the first two (b, w).
+    income_class : array_like of int
+        Shape ``(C,)``: the income class (0 = poorest) of each category.
+    class_labels : sequence of str
+        K labels of the income classes.
+    attribute : array_like of bool, optional
+        Shape ``(C,)``: whether category c holds students with the second attribute.
+    attribute_name : str, optional
+        Name of the second attribute.
+    """
+
+    counts: np.ndarray
+    groups: tuple[str, ...]
+    income_class: np.ndarray
+    class_labels: tuple[str, ...]
+    attribute: np.ndarray | None = None
+    attribute_name: str | None = None
+    category_labels: tuple[str, ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        counts = np.asarray(self.counts, dtype=float)
+        if counts.ndim != 2:
+            raise InputError(f"population counts must be groups x categories, got {counts.ndim}-D")
+        groups = tuple(str(g) for g in self.groups)
+        if len(groups) != counts.shape[0]:
+            raise InputError(f"{len(groups)} group labels for {counts.shape[0]} groups")
+        check_counts(counts.T, [str(c) for c in range(counts.shape[0])], name="population")
+        income_class = np.asarray(self.income_class, dtype=int)
+        labels = tuple(str(c) for c in self.class_labels)
+        if income_class.shape != (counts.shape[1],):
+            raise InputError("income_class needs one class index per category")
+        if income_class.min() < 0 or income_class.max() >= len(labels):
+            raise InputError("income_class indices must refer to class_labels")
+        empty = [groups[m] for m in range(len(groups)) if counts[m].sum() <= 0]
+        if empty:
+            raise InputError(
+                f"group(s) {', '.join(map(repr, empty))} have no students; segregation between "
+                "groups needs every group present"
+            )
+        attribute = None if self.attribute is None else np.asarray(self.attribute, dtype=bool)
+        if attribute is not None and attribute.shape != (counts.shape[1],):
+            raise InputError("attribute needs one flag per category")
+        object.__setattr__(self, "counts", counts)
+        object.__setattr__(self, "groups", groups)
+        object.__setattr__(self, "income_class", income_class)
+        object.__setattr__(self, "class_labels", labels)
+        object.__setattr__(self, "attribute", attribute)
+        if not self.category_labels:
+            names = [labels[k] for k in income_class]
+            if attribute is not None:
+                tag = self.attribute_name or "attribute"
+                names = [f"{n}/{tag if a else 'not ' + tag}" for n, a in zip(names, attribute)]
+            object.__setattr__(self, "category_labels", tuple(names))
+
+    # --- sizes and shares -------------------------------------------------------------------
+
+    @property
+    def n_groups(self) -> int:
+        """Number of groups M."""
+        return self.counts.shape[0]
+
+    @property
+    def n_categories(self) -> int:
+        """Number of categories C."""
+        return self.counts.shape[1]
+
+    @property
+    def n_classes(self) -> int:
+        """Number of income classes K."""
+        return len(self.class_labels)
+
+    @property
+    def total(self) -> float:
+        """All students T."""
+        return float(self.counts.sum())
+
+    @property
+    def group_shares(self) -> np.ndarray:
+        """District group shares pi_m."""
+        return self.counts.sum(axis=1) / self.total
+
+    @property
+    def class_shares(self) -> np.ndarray:
+        """District income-class shares (K,)."""
+        per_category = self.counts.sum(axis=0)
+        return np.bincount(self.income_class, per_category, self.n_classes) / self.total
+
+    def class_matrix(self) -> np.ndarray:
+        """Students by group and income class, summing out the attribute: shape ``(M, K)``."""
+        out = np.zeros((self.n_groups, self.n_classes))
+        np.add.at(out.T, self.income_class, self.counts.T)
+        return out
+
+    # --- constructors -----------------------------------------------------------------------
+
+    @classmethod
+    def from_class_table(
+        cls,
+        table: np.ndarray,
+        groups: Sequence[str] = ("black", "white"),
+        class_labels: Sequence[str] | None = None,
+    ) -> Population:
+        """Population from a table of students by group (rows) and income class (columns)."""
+        table = np.asarray(table, dtype=float)
+        if table.ndim != 2:
+            raise InputError("class table must be 2-D: groups x income classes")
+        k = table.shape[1]
+        labels = class_labels or [f"class {c + 1}" for c in range(k)]
+        return cls(table, tuple(groups), np.arange(k), tuple(labels))
+
+    @classmethod
+    def dichotomous(
+        cls,
+        black_share: float,
+        black_poverty: float,
+        white_poverty: float,
+        total: float = 1.0,
+    ) -> Population:
+        """Two groups, poor and nonpoor, from the group shares and poverty rates."""
+        for name, value in (
+            ("black poverty rate", black_poverty),
+            ("white poverty rate", white_poverty),
+        ):
+            if not 0.0 <= float(value) <= 1.0:
+                raise InputError(f"{name} must be a rate in [0, 1], got {value}")
+        if not 0.0 < float(black_share) < 1.0:
+            raise InputError(f"black share must lie strictly between 0 and 1, got {black_share}")
+        pb, pw = float(black_share), 1.0 - float(black_share)
+        table = total * np.array(
+            [
+                [pb * black_poverty, pb * (1 - black_poverty)],
+                [pw * white_poverty, pw * (1 - white_poverty)],
+            ]
+        )
+        return cls.from_class_table(table, class_labels=("poor", "nonpoor"))
+
+    @classmethod
+    def gamma(
+        cls,
+        black: IncomeDistribution,
+        white: IncomeDistribution,
+        black_share: float,
+        n_classes: int,
+    ) -> Population:
+        """Two groups with modelled incomes, in ``n_classes`` equal-share income classes."""
+        from assignopt.bounds import income_class_table
+
+        return cls.from_class_table(income_class_table(black, white, black_share, n_classes))
+
+    @classmethod
+    def from_long_frame(
+        cls,
+        frame: pd.DataFrame,
+        group: str = "group",
+        income_class: str = "income_class",
+        count: str = "count",
+        attribute: str | None = None,
+        groups: Sequence[str] | None = None,
+    ) -> Population:
+        """Population from a long table: one row per (group, income class[, attribute]) cell.
+
+        Income classes are taken in order of first appearance (list them poorest first);
+        ``groups`` fixes the group order (the first two are b and w of two-group indices).
+        """
+        needed = [group, income_class, count] + ([attribute] if attribute else [])
+        missing = [c for c in needed if c not in frame.columns]
+        if missing:
+            raise InputError(
+                f"counts table: column(s) {', '.join(map(repr, missing))} not found; "
+                f"available columns: {', '.join(map(str, frame.columns))}"
+            )
+        values = pd.to_numeric(frame[count], errors="coerce")
+        if values.isna().any():
+            row = int(np.flatnonzero(values.isna().to_numpy())[0])
+            raise InputError(
+                f"counts table: column {count!r}, row {row}: {frame[count].iloc[row]!r} is not "
+                "a number"
+            )
+        check_counts(values.to_numpy(dtype=float)[:, None], [count], name="counts table")
+        group_order = list(groups) if groups else list(dict.fromkeys(frame[group].astype(str)))
+        unknown = set(frame[group].astype(str)) - set(group_order)
+        if unknown:
+            raise InputError(f"counts table: groups {sorted(unknown)} are not in {group_order}")
+        class_order = list(dict.fromkeys(frame[income_class].astype(str)))
+        attr_values = [False, True] if attribute else [False]
+        cats = [(k, a) for k in range(len(class_order)) for a in attr_values]
+        index = {cat: i for i, cat in enumerate(cats)}
+        counts = np.zeros((len(group_order), len(cats)))
+        g_idx = frame[group].astype(str).map({g: i for i, g in enumerate(group_order)})
+        k_idx = frame[income_class].astype(str).map({c: i for i, c in enumerate(class_order)})
+        a_idx = frame[attribute].astype(bool) if attribute else pd.Series(False, frame.index)
+        c_idx = [index[(k, bool(a))] for k, a in zip(k_idx, a_idx)]
+        np.add.at(counts, (g_idx.to_numpy(), np.asarray(c_idx)), values.to_numpy(dtype=float))
+        return cls(
+            counts,
+            tuple(group_order),
+            np.array([k for k, _ in cats]),
+            tuple(class_order),
+            np.array([a for _, a in cats]) if attribute else None,
+            attribute,
+        )
