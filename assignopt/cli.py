@@ -65,12 +65,13 @@ def main() -> None:
 
 
 def _register() -> None:
-    from assignopt.commands import bounds_cmd, figures_cmd, index_cmd, maxseg_cmd
+    from assignopt.commands import bounds_cmd, figures_cmd, index_cmd, maxseg_cmd, verify_cmd
 
     main.add_command(index_cmd.index)
     main.add_command(bounds_cmd.bounds)
     main.add_command(figures_cmd.figures)
     main.add_command(maxseg_cmd.maxseg)
+    main.add_command(verify_cmd.verify)
 
 
 _register()

@@ -110,7 +110,8 @@ def solve(
     lp : LinearProgram
         The model.
     solver : {"highs", "cbc", "pulp-highs"}
-        HiGHS through highspy, CBC through PuLP, or HiGHS through PuLP.
+        HiGHS through highspy (CBC when highspy cannot be imported; the solution then names
+        ``cbc``), CBC through PuLP, or HiGHS through PuLP.
     time_limit : float, optional
         Seconds before the solver stops with its best solution.
     highs_options : dict, optional
@@ -121,6 +122,10 @@ def solve(
     LPSolution
     """
     if solver == "highs":
+        try:
+            import highspy  # noqa: F401
+        except ImportError:  # a broken or missing HiGHS build: CBC is the fallback
+            return _solve_pulp(lp, "cbc", time_limit)
         return _solve_highspy(lp, time_limit, highs_options or {})
     if solver in ("cbc", "pulp-highs"):
         return _solve_pulp(lp, solver, time_limit)

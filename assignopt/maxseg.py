@@ -437,7 +437,7 @@ def maximum_segregation(
     method : {"auto", "extreme", "colgen", "bracket"}
         ``auto`` uses the exact extreme-point LP when the policy's extreme points can be
         enumerated (few bands, as for poverty status), else column generation with exact
-        pricing (two groups, income-class bands only), else the bracket over cells.
+        pricing for two groups under perfect income balance, else the bracket over cells.
     max_iterations : int
         Refinements of the bracket before it stops and reports its gap.
     time_limit : float, optional
@@ -476,11 +476,15 @@ def maximum_segregation(
             )
     if method in ("auto", "colgen"):
         class_rules = _single_class_rules(population, rules)
-        if class_rules is not None and size is None:
+        # Column generation is exact in one round under perfect balance (its seed columns are
+        # the optimal nested schools) but tails off badly with tolerance bands, where the cell
+        # bracket is far faster (benchmarks/RESULTS.md); auto uses it only for the former.
+        usable = class_rules is not None and size is None
+        if usable and (method == "colgen" or policy.is_perfect_income_balance):
             return _column_generation(
                 population, class_rules, objective, gap, solver, max_iterations, time_limit, start
             )
-        if method == "colgen":
+        if method == "colgen" and not usable:
             raise InputError(
                 "column generation needs two groups, income-class bands only and no size "
                 "bounds; use method='bracket'"

@@ -1,0 +1,71 @@
+"""Time the maximum-segregation LPs.
+
+Run: ``python benchmarks/bench_maxseg.py``. Medians of repeated runs in one process (after a
+warm-up) of: the exact dichotomous LP; K equal-share gamma income classes (urban reference
+means) under perfect balance and under a tolerance of a fifth of each class's share
+(d = 0.2 / K), to gap 1e-4, by column generation (perfect balance) and by the cell bracket.
+Build and solve times are reported apart.
+"""
+
+from __future__ import annotations
+
+import platform
+import statistics
+import time
+
+import numpy as np
+
+from assignopt.income import GammaIncome
+from assignopt.maxseg import maximum_segregation
+from assignopt.policy import Policy
+from assignopt.population import Population
+
+
+def timed(func, repeats):
+    func()
+    runs = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = func()
+        runs.append((time.perf_counter() - start, result))
+    wall = statistics.median(r[0] for r in runs)
+    result = runs[-1][1]
+    return wall, result
+
+
+def main() -> None:
+    print(f"python {platform.python_version()}, {platform.machine()}")
+    dich = Population.dichotomous(0.5, 0.5, 0.2)
+    wall, r = timed(lambda: maximum_segregation(dich, Policy(0.1)), 21)
+    print(f"dichotomous d=0.1, extreme-point LP: {wall * 1e3:.1f} ms, V = {r.lower:.6f}")
+    black, white = GammaIncome.from_mean(24_600), GammaIncome.from_mean(52_100)
+    print("K, policy, method, median s, build s, solve s, iterations, gap, V")
+    rows = []
+    for k in (20, 50, 100, 200):
+        pop = Population.gamma(black, white, 0.5, k)
+        for d in (0.0, 0.2 / k):
+            for method in ("colgen", "bracket"):
+                if (method == "bracket" and d == 0 and k > 100) or (method == "colgen" and d > 0):
+                    continue  # column generation tails off with bands (K=50: 56 s)
+                repeats = 5 if method == "colgen" else 3
+                wall, r = timed(
+                    lambda pop=pop, d=d, method=method: maximum_segregation(
+                        pop, Policy(d), method=method, gap=1e-4
+                    ),
+                    repeats,
+                )
+                rows.append((k, d > 0, method, wall))
+                print(
+                    f"{k}, d={d:.4f}, {method}, {wall:.3f}, {r.build_seconds:.3f}, "
+                    f"{r.solve_seconds:.3f}, {r.iterations}, {r.gap:.1e}, {r.lower:.6f}"
+                )
+    for d, method in ((False, "colgen"), (False, "bracket"), (True, "bracket")):
+        ks = [k for k, dd, m, _ in rows if dd == d and m == method]
+        ts = [t for k, dd, m, t in rows if dd == d and m == method]
+        slope = np.polyfit(np.log(ks), np.log(ts), 1)[0]
+        label = "d = 0.2/K" if d else "perfect balance"
+        print(f"{method}, {label}: time grows as K^{slope:.2f}")
+
+
+if __name__ == "__main__":
+    main()
