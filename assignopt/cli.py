@@ -40,6 +40,16 @@ def emit_json(payload: dict[str, Any]) -> None:
     click.echo(json.dumps(_clean(payload), indent=2, allow_nan=False))
 
 
+#: The income-balance tolerance option shared by the commands that apply a policy.
+tolerance_option = click.option(
+    "--tolerance",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Income-balance tolerance d in [0, 0.5).",
+)
+
+
 def computing(func: Callable[..., None]) -> Callable[..., None]:
     """Add ``--json`` to a subcommand and turn refused input into a clear message, not a trace."""
 
@@ -65,13 +75,21 @@ def main() -> None:
 
 
 def _register() -> None:
-    from assignopt.commands import bounds_cmd, figures_cmd, index_cmd, maxseg_cmd, verify_cmd
+    from assignopt.commands import (
+        assign_cmd,
+        bounds_cmd,
+        figures_cmd,
+        index_cmd,
+        maxseg_cmd,
+        verify_cmd,
+    )
 
     main.add_command(index_cmd.index)
     main.add_command(bounds_cmd.bounds)
     main.add_command(figures_cmd.figures)
     main.add_command(maxseg_cmd.maxseg)
     main.add_command(verify_cmd.verify)
+    main.add_command(assign_cmd.assign)
 
 
 _register()

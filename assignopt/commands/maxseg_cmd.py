@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from assignopt.cli import computing, emit_json
+from assignopt.cli import computing, emit_json, tolerance_option
 from assignopt.errors import InputError
 from assignopt.income import LITERATURE_SHAPE, GammaIncome, optimal_poverty_threshold
 from assignopt.lp import SOLVERS
@@ -97,13 +97,7 @@ def build_population(
 )
 @click.option("--white-poverty", type=float, help="White poverty rate.")
 @click.option("--black-poverty", type=float, help="Black poverty rate.")
-@click.option(
-    "--tolerance",
-    type=float,
-    default=0.0,
-    show_default=True,
-    help="Income-balance tolerance d in [0, 0.5).",
-)
+@tolerance_option
 @click.option(
     "--attribute-tolerance", type=float, help="Tolerance on the second attribute's share."
 )

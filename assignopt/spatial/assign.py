@@ -1,0 +1,238 @@
+"""Assign a district's students to schools under a policy, and measure what results.
+
+Compares the residential pattern (neighborhoods as units), (a) nearest-school assignment with
+capacities and no income policy, and (b) the income-balanced minimum-transport assignment;
+optionally (c) the policy's possible interval from the linear programs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from assignopt.maxseg import maximum_segregation
+from assignopt.policy import Policy
+from assignopt.spatial.distance import DistanceMatrix, district_distances
+from assignopt.spatial.district import District
+from assignopt.spatial.transport import TransportSolution, transport_assignment
+from assignopt.witness import index_of
+
+__all__ = ["AssignmentResult", "assign_district", "school_compositions", "travel_statistics"]
+
+
+def school_compositions(counts: np.ndarray, flows: np.ndarray) -> np.ndarray:
+    """Students by school, group and class when each flow carries its neighborhood's racial mix.
+
+    Parameters
+    ----------
+    counts : numpy.ndarray
+        Students by neighborhood, group and class, ``(N, M, K)``.
+    flows : numpy.ndarray
+        Students by neighborhood, class and school, ``(N, K, S)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(S, M, K)``.
+    """
+    per_class = counts.sum(axis=1, keepdims=True)  # (N, 1, K)
+    mix = np.divide(counts, per_class, out=np.zeros_like(counts), where=per_class > 0)
+    return np.einsum("nmk,nks->smk", mix, flows)
+
+
+def travel_statistics(flows: np.ndarray, km: np.ndarray) -> dict[str, float]:
+    """Mean, median and 95th percentile distance per student; share not at the nearest school."""
+    per_pair = flows.sum(axis=1)  # (N, S)
+    weights = per_pair.ravel()
+    dist = np.broadcast_to(km, per_pair.shape).ravel()
+    keep = weights > 1e-9
+    weights, dist = weights[keep], dist[keep]
+    order = np.argsort(dist, kind="stable")
+    cum = np.cumsum(weights[order]) / weights.sum()
+
+    def quantile(q: float) -> float:
+        return float(dist[order][np.searchsorted(cum, q - 1e-12)])
+
+    nearest = km.argmin(axis=1)
+    at_nearest = per_pair[np.arange(len(km)), nearest].sum()
+    return {
+        "mean_km": float(np.average(dist, weights=weights)),
+        "median_km": quantile(0.5),
+        "p95_km": quantile(0.95),
+        "share_not_nearest": float(1.0 - at_nearest / per_pair.sum()),
+        "objective_km": float((per_pair * km).sum()),
+    }
+
+
+def _indices(group_counts: np.ndarray, n_groups: int) -> dict[str, float]:
+    out = {}
+    for name in ("V", "D", "H"):
+        out[name] = index_of(group_counts[:, :2], name)
+    if n_groups > 2:
+        out["R_multigroup"] = index_of(group_counts, "R")
+    return out
+
+
+@dataclass
+class AssignmentResult:
+    """Everything one assignment run produced."""
+
+    district: District
+    policy: Policy
+    distances: DistanceMatrix
+    nearest: TransportSolution
+    assigned: TransportSolution
+    residential: dict[str, float]
+    nearest_indices: dict[str, float]
+    assigned_indices: dict[str, float]
+    nearest_travel: dict[str, float]
+    assigned_travel: dict[str, float]
+    possible: dict[str, float] = field(default_factory=dict)
+
+    def school_table(self) -> pd.DataFrame:
+        """Per school: enrolment, students by group and class, poverty rate, Black share."""
+        d = self.district
+        comp = school_compositions(d.counts(), self.assigned.flows)
+        near = school_compositions(d.counts(), self.nearest.flows)
+        frame = d.schools[["name", "capacity"]].copy()
+        frame["enrolment"] = comp.sum(axis=(1, 2))
+        for m, g in enumerate(d.groups):
+            for k, c in enumerate(d.classes):
+                frame[f"{g}_{c}"] = comp[:, m, k]
+        size = np.maximum(frame["enrolment"].to_numpy(), 1e-12)
+        frame[f"share_{d.classes[0]}"] = comp[:, :, 0].sum(axis=1) / size
+        frame[f"{d.groups[0]}_share"] = comp[:, 0, :].sum(axis=1) / size
+        frame["enrolment_nearest"] = near.sum(axis=(1, 2))
+        frame[f"share_{d.classes[0]}_nearest"] = near[:, :, 0].sum(axis=1) / np.maximum(
+            near.sum(axis=(1, 2)), 1e-12
+        )
+        return pd.DataFrame(frame)
+
+    def flow_table(self, minimum: float = 1e-6) -> pd.DataFrame:
+        """The assignment: one row per (neighborhood, class, school) with students and km."""
+        n, k, s = np.nonzero(self.assigned.flows > minimum)
+        return pd.DataFrame(
+            {
+                "neighborhood": n,
+                "income_class": np.asarray(self.district.classes)[k],
+                "school": self.district.schools["name"].to_numpy()[s],
+                "students": self.assigned.flows[n, k, s],
+                "km": self.distances.km[n, s],
+            }
+        )
+
+    def summary(self) -> dict:
+        """JSON-ready headline numbers."""
+        return {
+            "v_residential": self.residential["V"],
+            "v_nearest": self.nearest_indices["V"],
+            "v_assigned": self.assigned_indices["V"],
+            "mean_km": self.assigned_travel["mean_km"],
+            "objective_km": self.assigned.objective_km,
+            "status": self.assigned.status,
+            "solver": self.assigned.solver,
+            "seconds": self.assigned.seconds,
+            "indices": {
+                "residential": self.residential,
+                "nearest": self.nearest_indices,
+                "assigned": self.assigned_indices,
+            },
+            "travel": {"nearest": self.nearest_travel, "assigned": self.assigned_travel},
+            "possible": self.possible,
+            "policy": self.policy.describe(),
+            "distances": {
+                "method": self.distances.method,
+                "crs": self.distances.crs,
+                "projected_from": self.distances.projected_from,
+            },
+            "neighborhoods": len(self.district.neighborhoods),
+            "schools": len(self.district.schools),
+            "students": float(self.district.counts().sum()),
+            "notes": self.district.notes,
+        }
+
+
+def assign_district(
+    district: District,
+    policy: Policy | None = None,
+    *,
+    solver: str = "highs",
+    fixed_enrolment: bool = False,
+    possible: bool = True,
+    distances: DistanceMatrix | None = None,
+) -> AssignmentResult:
+    """Nearest-school and income-balanced minimum-transport assignments of ``district``.
+
+    Parameters
+    ----------
+    district : District
+        Neighborhoods and schools.
+    policy : Policy, optional
+        Income-balance policy (tolerance on each class share); perfect balance by default.
+    solver : {"highs", "cbc", "pulp-highs", "networkx"}
+        Solver of the assignment.
+    fixed_enrolment : bool
+        Every school enrols exactly its capacity (capacities must sum to enrolment).
+    possible : bool
+        Also compute the policy's possible maximum by the LPs (any number of schools).
+    distances : DistanceMatrix, optional
+        Precomputed distances.
+
+    Returns
+    -------
+    AssignmentResult
+    """
+    policy = policy or Policy()
+    distances = distances or district_distances(district)
+    counts = district.counts()
+    supply = counts.sum(axis=1)  # (N, K): race-blind
+    population = district.population()
+    rules = policy.rules(population)
+    bands = [(rule.categories, rule.lower, rule.upper) for rule in rules]
+    nearest = transport_assignment(
+        supply,
+        district.capacity,
+        distances.km,
+        None,
+        solver="networkx" if solver == "networkx" else solver,
+        fixed_enrolment=fixed_enrolment,
+    )
+    assigned = transport_assignment(
+        supply,
+        district.capacity,
+        distances.km,
+        bands,
+        solver=solver,
+        fixed_enrolment=fixed_enrolment,
+    )
+    m = len(district.groups)
+    residential = _indices(counts.sum(axis=2), m)
+    near_idx = _indices(school_compositions(counts, nearest.flows).sum(axis=2), m)
+    assigned_idx = _indices(school_compositions(counts, assigned.flows).sum(axis=2), m)
+    extra = {}
+    if possible:
+        two = population.from_class_table(
+            population.counts[:2], population.groups[:2], population.class_labels
+        )
+        best = maximum_segregation(two, policy)
+        extra = {
+            "v_max": best.upper,
+            "v_max_lower": best.lower,
+            "v_min": 0.0,
+            "method": best.method,
+        }
+    return AssignmentResult(
+        district,
+        policy,
+        distances,
+        nearest,
+        assigned,
+        residential,
+        near_idx,
+        assigned_idx,
+        travel_statistics(nearest.flows, distances.km),
+        travel_statistics(assigned.flows, distances.km),
+        extra,
+    )

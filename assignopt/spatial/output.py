@@ -1,0 +1,200 @@
+"""Write an assignment's results: GeoPackage layers, CSV tables, a PNG map and a summary."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from shapely.geometry import LineString
+
+from assignopt.spatial.assign import AssignmentResult
+from assignopt.spatial.distance import projected
+
+__all__ = ["plot_assignment", "write_assignment"]
+
+
+def _layers(result: AssignmentResult):
+    hoods, schools, _, _ = projected(result.district)
+    counts = result.district.counts()
+    groups = counts.sum(axis=2)
+    hoods = hoods.copy()
+    size = groups.sum(axis=1)
+    hoods["students"] = size
+    hoods[f"{result.district.groups[0]}_share"] = np.divide(
+        groups[:, 0], size, out=np.zeros_like(size), where=size > 0
+    )
+    table = result.school_table()
+    schools = gpd.GeoDataFrame(table, geometry=schools.geometry.to_numpy(), crs=schools.crs)
+    return hoods, schools
+
+
+def plot_assignment(result: AssignmentResult, path: str | Path, max_lines: int = 4000) -> Path:
+    """Map: neighborhoods shaded by Black share, flows as lines, schools sized by enrolment."""
+    hoods, schools = _layers(result)
+    share_col = f"{result.district.groups[0]}_share"
+    fig = Figure(figsize=(9, 8))
+    ax = fig.add_subplot()
+    hoods.plot(
+        ax=ax,
+        column=share_col,
+        cmap="Purples",
+        linewidth=0.2,
+        edgecolor="0.6",
+        legend=True,
+        legend_kwds={
+            "label": f"{result.district.groups[0]} share of students (neighborhood)",
+            "shrink": 0.6,
+        },
+    )
+    origin = hoods.geometry.representative_point()
+    school_pts = schools.geometry.representative_point()
+    flows = result.assigned.flows.sum(axis=1)  # (N, S)
+    n_idx, s_idx = np.nonzero(flows > 1e-6)
+    weight = flows[n_idx, s_idx]
+    keep = np.argsort(-weight)[:max_lines]
+    n_idx, s_idx, weight = n_idx[keep], s_idx[keep], weight[keep]
+    segments = np.stack(
+        [
+            np.column_stack([origin.x.to_numpy()[n_idx], origin.y.to_numpy()[n_idx]]),
+            np.column_stack([school_pts.x.to_numpy()[s_idx], school_pts.y.to_numpy()[s_idx]]),
+        ],
+        axis=1,
+    )
+    widths = 0.3 + 2.5 * weight / weight.max() if weight.size else []
+    ax.add_collection(
+        LineCollection(
+            segments, linewidths=widths, colors="C1", alpha=0.5, label="assignment flows"
+        )
+    )
+    enrol = schools["enrolment"].to_numpy()
+    poor = result.district.classes[0]
+    dots = ax.scatter(
+        school_pts.x,
+        school_pts.y,
+        s=20 + 300 * enrol / max(enrol.max(), 1),
+        c=schools[f"share_{poor}"],
+        cmap="coolwarm",
+        edgecolor="k",
+        linewidth=0.6,
+        zorder=5,
+        label=f"schools (size: enrolment, colour: {poor} share)",
+    )
+    fig.colorbar(
+        dots,
+        ax=ax,
+        shrink=0.6,
+        location="bottom",
+        pad=0.02,
+        label=f"{poor} share of each school's students",
+    )
+    s = result.summary()
+    ax.set_title(
+        f"{result.policy.describe()}\nV: residential {s['v_residential']:.3f}, nearest school "
+        f"{s['v_nearest']:.3f}, balanced assignment {s['v_assigned']:.3f}; mean "
+        f"{s['mean_km']:.1f} km",
+        fontsize=9,
+    )
+    ax.set_axis_off()
+    ax.legend(loc="lower left", fontsize=8)
+    FigureCanvasAgg(fig)
+    fig.savefig(path, dpi=130, bbox_inches="tight")
+    return Path(path)
+
+
+def write_assignment(result: AssignmentResult, out_dir: str | Path) -> dict[str, Path]:
+    """Write every result file of an assignment into ``out_dir``.
+
+    Files: ``assignment.gpkg`` (layers neighborhoods, schools, flows), ``schools.csv``,
+    ``flows.csv``, ``map.png``, ``summary.json`` and ``summary.md``.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    hoods, schools = _layers(result)
+    flows = result.flow_table()
+    origin = hoods.geometry.representative_point().to_numpy()
+    dest = schools.geometry.representative_point()
+    dest_by_name = dict(zip(schools["name"], dest.to_numpy()))
+    lines = gpd.GeoDataFrame(
+        flows,
+        geometry=[
+            LineString([origin[n], dest_by_name[s]])
+            for n, s in zip(flows["neighborhood"], flows["school"])
+        ],
+        crs=hoods.crs,
+    )
+    paths = {
+        "geopackage": out / "assignment.gpkg",
+        "schools_csv": out / "schools.csv",
+        "flows_csv": out / "flows.csv",
+        "map": out / "map.png",
+        "summary_json": out / "summary.json",
+        "summary_md": out / "summary.md",
+    }
+    paths["geopackage"].unlink(missing_ok=True)
+    hoods.to_file(paths["geopackage"], layer="neighborhoods", driver="GPKG")
+    schools.to_file(paths["geopackage"], layer="schools", driver="GPKG")
+    lines.to_file(paths["geopackage"], layer="flows", driver="GPKG")
+    schools.drop(columns="geometry").to_csv(paths["schools_csv"], index=False)
+    flows.to_csv(paths["flows_csv"], index=False)
+    plot_assignment(result, paths["map"])
+    summary = result.summary()
+    paths["summary_json"].write_text(json.dumps(summary, indent=2, default=float))
+    paths["summary_md"].write_text(_markdown(summary))
+    return paths
+
+
+def _markdown(s: dict) -> str:
+    possible = s.get("possible") or {}
+    rows = [
+        "# Assignment summary",
+        "",
+        f"Policy: {s['policy']}.",
+        "",
+        f"{s['students']:,.0f} students in {s['neighborhoods']} neighborhoods, "
+        f"{s['schools']} schools; distances {s['distances']['method']} in "
+        f"{s['distances']['crs']}"
+        + (
+            f" (projected from {s['distances']['projected_from']})"
+            if s["distances"]["projected_from"]
+            else ""
+        )
+        + ".",
+        "",
+        "| pattern | V | D | H | mean km | median km | 95th pct km | not at nearest school |",
+        "|---|---|---|---|---|---|---|---|",
+        f"| residential (neighborhoods) | {s['indices']['residential']['V']:.4f} | "
+        f"{s['indices']['residential']['D']:.4f} | {s['indices']['residential']['H']:.4f} "
+        "| | | | |",
+    ]
+    for key, label in (
+        ("nearest", "nearest school, capacities"),
+        ("assigned", "income-balanced, minimum transport"),
+    ):
+        i, t = s["indices"][key], s["travel"][key]
+        rows.append(
+            f"| {label} | {i['V']:.4f} | {i['D']:.4f} | {i['H']:.4f} | "
+            f"{t['mean_km']:.2f} | {t['median_km']:.2f} | {t['p95_km']:.2f} | "
+            f"{t['share_not_nearest']:.1%} |"
+        )
+    if possible:
+        rows += [
+            "",
+            f"Possible V under this policy (Black and White students, any number of "
+            f"schools): between {possible['v_min']:.4f} and {possible['v_max']:.4f} "
+            f"({possible['method']}).",
+        ]
+    rows += [
+        "",
+        f"Solver: {s['solver']}, status {s['status']}, {s['seconds']:.2f} s; "
+        f"total {s['objective_km']:,.0f} student-km.",
+        "",
+        "![map](map.png)",
+    ]
+    for note in s.get("notes", []):
+        rows.append(f"\nNote: {note}")
+    return "\n".join(rows) + "\n"

@@ -1,0 +1,229 @@
+"""Spatial assignment: hand-checkable districts, solver agreement, policy checks, bad input."""
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from shapely.geometry import Point, Polygon, box
+
+from assignopt.cli import main
+from assignopt.errors import InputError
+from assignopt.policy import Policy
+from assignopt.spatial.assign import assign_district, school_compositions
+from assignopt.spatial.district import District, read_district, write_district
+from assignopt.spatial.transport import transport_assignment
+
+CRS = "EPSG:3310"  # metres
+
+
+def tiny_district(counts, capacity, school_x=(0.5, 9.5), crs=CRS):
+    """Neighborhoods are 1 km squares at x = 0, 9 km (and further, 1 km apart for more)."""
+    xs = [0.0, 9.0, 4.0, 5.0][: len(counts)]
+    hoods = gpd.GeoDataFrame(
+        {
+            f"{g}_{c}": [row[m][k] for row in counts]
+            for m, g in enumerate(("black", "white"))
+            for k, c in enumerate(("poor", "nonpoor"))
+        },
+        geometry=[box(x * 1000, 0, x * 1000 + 1000, 1000) for x in xs],
+        crs=crs,
+    )
+    schools = gpd.GeoDataFrame(
+        {"name": [f"s{j}" for j in range(len(capacity))], "capacity": capacity},
+        geometry=[Point(x * 1000, 500) for x in school_x],
+        crs=crs,
+    )
+    return District(hoods, schools, ("black", "white"))
+
+
+def test_two_neighborhoods_two_schools_by_hand():
+    # West: 100 poor (all Black); east: 100 nonpoor (all White). Schools next to each.
+    # No policy: everyone at the nearest school, V = 1 (complete segregation).
+    # Perfect balance: each school 50 poor + 50 nonpoor: 50 from each side cross the 9 km gap.
+    d = tiny_district([[[100, 0], [0, 0]], [[0, 0], [0, 100]]], [100, 100])
+    result = assign_district(d, Policy(0.0), possible=False)
+    assert result.nearest_indices["V"] == pytest.approx(1.0)
+    assert result.assigned_indices["V"] == pytest.approx(0.0, abs=1e-9)
+    # Crossing students travel 9 km between representative points; stayers 0.
+    assert result.assigned.objective_km == pytest.approx(100 * 9.0, rel=1e-9)
+    flows = result.assigned.flows
+    assert flows[0, 0, 1] == pytest.approx(50) and flows[1, 1, 0] == pytest.approx(50)
+    # A tolerance of 0.25: each school's poverty rate in [0.25, 0.75]: only 25 need to cross.
+    wide = assign_district(d, Policy(0.25), possible=False)
+    assert wide.assigned.objective_km == pytest.approx(50 * 9.0, rel=1e-9)
+
+
+def random_instance(seed, n=25, s=5, k=2, tight=True):
+    rng = np.random.default_rng(seed)
+    supply = rng.integers(0, 60, (n, k)).astype(float)
+    total = supply.sum()
+    cap = np.full(s, total // s)
+    cap[-1] += total - cap.sum()
+    if not tight:
+        cap = np.ceil(cap * 1.15)
+    xy, sxy = rng.uniform(0, 10_000, (n, 2)), rng.uniform(0, 10_000, (s, 2))
+    km = np.sqrt(((xy[:, None] - sxy[None]) ** 2).sum(-1)) / 1000
+    share = supply[:, 0].sum() / total
+    return supply, cap, km, [(np.array([True, False]), share - 0.05, share + 0.05)]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_networkx_and_lp_solvers_agree(seed):
+    supply, cap, km, bands = random_instance(seed)
+    reference = transport_assignment(supply, cap, km, bands, fixed_enrolment=True)
+    for solver in ("networkx", "cbc"):
+        other = transport_assignment(supply, cap, km, bands, solver=solver, fixed_enrolment=True)
+        assert other.objective_km == pytest.approx(reference.objective_km, rel=1e-6)
+    # Without a policy networkx also handles slack capacity.
+    supply, cap, km, _ = random_instance(seed, tight=False)
+    a = transport_assignment(supply, cap, km, None)
+    b = transport_assignment(supply, cap, km, None, solver="networkx")
+    assert a.objective_km == pytest.approx(b.objective_km, rel=1e-6)
+
+
+def check_assignment(flows, supply, capacity, bands):
+    """Independent check: everyone placed, capacities kept, every school inside every band."""
+    assert np.allclose(flows.sum(axis=2), supply, atol=1e-6)
+    enrol = flows.sum(axis=(0, 1))
+    assert np.all(enrol <= capacity + 1e-6)
+    for mask, lo, hi in bands:
+        share = flows[:, mask, :].sum(axis=(0, 1)) / np.maximum(enrol, 1e-12)
+        used = enrol > 1e-9
+        assert np.all(share[used] >= lo - 1e-7) and np.all(share[used] <= hi + 1e-7)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_assignment_meets_capacities_and_bands(seed):
+    supply, cap, km, bands = random_instance(seed, tight=False)
+    solution = transport_assignment(supply, cap, km, bands)
+    check_assignment(solution.flows, supply, cap, bands)
+
+
+def test_policy_off_equals_nearest_school_with_capacities():
+    # With ample capacity, no policy means everyone at the nearest school.
+    supply, cap, km, _ = random_instance(7, tight=False)
+    solution = transport_assignment(supply, cap * 100, km, None)
+    nearest = km.argmin(axis=1)
+    expected = np.zeros_like(solution.flows)
+    expected[np.arange(len(km)), :, nearest] = supply
+    assert solution.flows == pytest.approx(expected, abs=1e-6)
+
+
+def test_race_never_changes_the_assignment():
+    d = tiny_district(
+        [[[30, 10], [5, 40]], [[2, 60], [20, 8]], [[15, 15], [15, 15]]],
+        [110, 110, 100],
+        school_x=(0.5, 9.5, 4.5),
+    )
+    before = assign_district(d, Policy(0.05), possible=False)
+    swapped = d.neighborhoods.copy()
+    for c in ("poor", "nonpoor"):  # permute race labels within each class
+        swapped[[f"black_{c}", f"white_{c}"]] = swapped[[f"white_{c}", f"black_{c}"]].to_numpy()
+    after = assign_district(District(swapped, d.schools, d.groups), Policy(0.05), possible=False)
+    assert after.assigned.flows == pytest.approx(before.assigned.flows, abs=1e-9)
+
+
+def test_flows_carry_the_neighborhood_racial_mix():
+    counts = np.array([[[30.0, 10.0], [10.0, 50.0]]])  # one neighborhood: (M=2, K=2)
+    flows = np.array([[[20.0, 20.0], [30.0, 30.0]]])  # (N=1, K=2, S=2)
+    comp = school_compositions(counts, flows)
+    # Poor students are 3/4 Black: 20 poor to each school = 15 Black + 5 White.
+    assert comp[0, :, 0] == pytest.approx([15.0, 5.0])
+    assert comp[1, :, 1] == pytest.approx([30 * 10 / 60, 30 * 50 / 60])
+
+
+def test_stylized_cities():
+    # Both cities: 100 Black students (50 poor), 100 White (30 poor) -> district poverty 0.4;
+    # policy d = 0.1: each school's poverty rate in [0.3, 0.5]; one school beside each
+    # neighborhood, 100 seats each.
+    # City 1: the poor of both races live together in the west (50 Black and 30 White poor,
+    # with 20 Black nonpoor), away from the other nonpoor in the east (30 Black, 70 White).
+    city1 = tiny_district([[[50, 20], [30, 0]], [[0, 30], [0, 70]]], [100, 100])
+    # City 2: each race lives apart, with its own poor and nonpoor.
+    city2 = tiny_district([[[50, 50], [0, 0]], [[0, 0], [30, 70]]], [100, 100])
+    r1 = assign_district(city1, Policy(0.1), possible=False)
+    r2 = assign_district(city2, Policy(0.1), possible=False)
+    # City 1, nearest school: west 70 Black / 100, east 30 / 100 -> V = 2*100*0.2^2/50 = 0.16.
+    assert r1.nearest_indices["V"] == pytest.approx(0.16)
+    # Balanced: the west school (80% poor) must fall to 50% poor: 30 poor (mix 50:30 Black:White)
+    # swap with 30 nonpoor from the east (mix 30:70). West keeps 50 poor (31.25 Black) and 20
+    # Black nonpoor, gains 9 Black nonpoor: 60.25 Black; V = 2*100*0.1025^2/50 = 0.042025.
+    assert r1.assigned_indices["V"] == pytest.approx(0.042025)
+    # City 2: the Black school is at 50% poor, inside the band: nothing moves, V stays 1.
+    assert r2.nearest_indices["V"] == pytest.approx(1.0)
+    assert r2.assigned_indices["V"] == pytest.approx(1.0)
+
+
+def test_bad_inputs_are_named(tmp_path):
+    good = tiny_district([[[10, 0], [0, 0]], [[0, 0], [0, 10]]], [10, 10])
+    hoods, schools = good.neighborhoods.copy(), good.schools.copy()
+    with pytest.raises(InputError, match="'black_nonpoor' not found"):
+        District(hoods.drop(columns="black_nonpoor"), schools, ("black", "white"))
+    bad = hoods.copy()
+    bad.loc[1, "white_poor"] = -3
+    with pytest.raises(InputError, match="column 'white_poor', row 1"):
+        District(bad, schools, ("black", "white"))
+    with pytest.raises(InputError, match="short of enrolment 20 by 5"):
+        District(hoods, schools.assign(capacity=[10, 5]), ("black", "white"))
+    with pytest.raises(InputError, match="no coordinate reference system"):
+        District(hoods.set_crs(None, allow_override=True), schools, ("black", "white"))
+    mixed = schools.copy()
+    mixed.loc[1, "geometry"] = box(0, 0, 10, 10)
+    with pytest.raises(InputError, match="mixes points and polygons"):
+        District(hoods, mixed, ("black", "white"))
+    bowtie = hoods.copy()
+    bowtie.loc[0, "geometry"] = Polygon([(0, 0), (1000, 1000), (1000, 0), (0, 1000)])
+    repaired = District(bowtie, schools, ("black", "white"))
+    assert "repaired 1 invalid" in repaired.notes[0]
+
+
+def test_geographic_crs_is_projected_and_reported(tmp_path):
+    d = tiny_district([[[10, 0], [0, 0]], [[0, 0], [0, 10]]], [10, 10])
+    geo = District(d.neighborhoods.to_crs("EPSG:4326"), d.schools.to_crs("EPSG:4326"), d.groups)
+    result = assign_district(geo, Policy(0.0), possible=False)
+    assert result.distances.projected_from.startswith("EPSG:4326")
+    assert "326" in result.distances.crs  # a UTM zone
+    # Distances survive the round trip to within metres.
+    assert result.distances.km[0, 1] == pytest.approx(9.0, abs=0.05)
+
+
+def test_assign_cli_round_trip(tmp_path):
+    d = tiny_district([[[100, 0], [0, 0]], [[0, 0], [0, 100]]], [100, 100])
+    path = write_district(d, tmp_path / "tiny.gpkg")
+    assert read_district(path).groups == ("black", "white")
+    result = CliRunner().invoke(
+        main, ["assign", str(path), "--tolerance", "0", "--out", str(tmp_path / "out"), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    for key in (
+        "v_residential",
+        "v_nearest",
+        "v_assigned",
+        "mean_km",
+        "objective_km",
+        "status",
+        "solver",
+        "seconds",
+    ):
+        assert key in out
+    assert out["v_assigned"] == pytest.approx(0.0, abs=1e-9)
+    assert out["objective_km"] == pytest.approx(900.0)
+    for key in ("map", "geopackage", "summary_md"):
+        assert (tmp_path / "out" / out["files"][key].split("/")[-1]).exists()
+    flows = gpd.read_file(out["files"]["geopackage"], layer="flows")
+    assert flows["students"].sum() == pytest.approx(200)
+
+
+def test_sacramento_sample_runs():
+    d = read_district("sample_districts/sacramento_county_2000.gpkg")
+    assert d.groups == ("black", "white", "hispanic", "asian", "other")
+    result = assign_district(d, Policy(0.1))
+    supply = d.counts().sum(axis=1)
+    rules = Policy(0.1).rules(d.population())
+    check_assignment(
+        result.assigned.flows, supply, d.capacity, [(r.categories, r.lower, r.upper) for r in rules]
+    )
+    assert 0 <= result.assigned_indices["V"] <= result.possible["v_max"] + 1e-9
