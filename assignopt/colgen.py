@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from assignopt.lp import LinearProgram, LPSolution, solve
+from assignopt.lp import EXACT_OPTIONS, LinearProgram, LPSolution, solve
 
 __all__ = ["class_share_bounds", "price_two_group", "solve_master"]
 
@@ -148,7 +148,7 @@ def solve_master(
         None,
         maximize=True,
     )
-    solution = solve(lp, solver, time_limit)
+    solution = solve(lp, solver, time_limit, EXACT_OPTIONS)
     if solution.row_dual is None:
         return solution, np.full(supply.size, np.nan)
     duals = solution.row_dual

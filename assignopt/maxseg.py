@@ -32,7 +32,7 @@ import scipy.sparse as sp
 
 from assignopt.colgen import class_share_bounds, price_two_group, solve_master
 from assignopt.errors import AssignoptError, InputError
-from assignopt.lp import LinearProgram, LPSolution, solve
+from assignopt.lp import EXACT_OPTIONS, LinearProgram, LPSolution, solve
 from assignopt.policy import BalanceRule, InfeasiblePolicyError, Policy
 from assignopt.population import Population
 from assignopt.witness import OBJECTIVES, Witness
@@ -501,7 +501,7 @@ def maximum_segregation(
 def _solve_exact(population, objective, built, solver, time_limit, start):
     lp, points = built
     build_seconds = time.perf_counter() - start
-    solution = solve(lp, solver, time_limit)
+    solution = solve(lp, solver, time_limit, EXACT_OPTIONS)
     _raise_unsolved(solution, "extreme-point LP")
     mass = np.maximum(solution.x, 0.0)
     used = mass > 1e-12

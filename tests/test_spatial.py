@@ -227,3 +227,48 @@ def test_sacramento_sample_runs():
         result.assigned.flows, supply, d.capacity, [(r.categories, r.lower, r.upper) for r in rules]
     )
     assert 0 <= result.assigned_indices["V"] <= result.possible["v_max"] + 1e-9
+
+
+def test_travel_cap_names_what_cannot_be_served():
+    d = tiny_district([[[100, 0], [0, 0]], [[0, 0], [0, 100]]], [100, 100])
+    # 9 km separates the neighborhoods: a 5 km cap keeps everyone home, which meets no band...
+    with pytest.raises(Exception, match=r"school \d misses its income band by 50.0 students"):
+        assign_district(d, Policy(0.0), travel_cap_km=5, possible=False)
+    # (with d = 0.49 the band is [0.01, 0.99]: the all-poor school still misses it by 1.)
+    with pytest.raises(Exception, match=r"misses its income band by 1.0 students"):
+        assign_district(d, Policy(0.49), travel_cap_km=5, possible=False)
+    # Mixed neighborhoods (60% and 40% poor; district 50%) meet a 0.1 band at home.
+    mixed = tiny_district([[[60, 40], [0, 0]], [[0, 0], [40, 60]]], [100, 100])
+    relaxed = assign_district(mixed, Policy(0.1), travel_cap_km=5, possible=False)
+    assert relaxed.assigned.objective_km == pytest.approx(0.0)
+    far = tiny_district(
+        [[[10, 0], [0, 0]], [[0, 0], [0, 10]]], [10, 10], school_x=(0.5, 1.5)
+    )  # both schools in the west
+    with pytest.raises(Exception, match="neighborhood 1 .*no school within reach"):
+        assign_district(far, Policy(0.2), travel_cap_km=3, possible=False)
+    with pytest.raises(InputError, match="travel cap must be a positive"):
+        assign_district(far, Policy(0.2), travel_cap_km=-1, possible=False)
+
+
+def test_extra_distance_cap_keeps_students_near_their_nearest_school():
+    supply, cap, km, bands = random_instance(3, tight=False)
+    allowed = km <= km.min(axis=1, keepdims=True) + 4.0
+    solution = transport_assignment(supply, cap, km, bands, allowed=allowed)
+    used = solution.flows.sum(axis=1) > 1e-9
+    assert np.all(km[used] <= km.min(axis=1, keepdims=True).repeat(km.shape[1], 1)[used] + 4.0)
+    free = transport_assignment(supply, cap, km, bands)
+    assert solution.objective_km >= free.objective_km - 1e-6
+
+
+def test_whole_neighborhoods_milp():
+    supply, cap, km, bands = random_instance(5, n=15, s=4, tight=False)
+    wide = [(m, lo - 0.1, hi + 0.1) for m, lo, hi in bands]
+    integer = transport_assignment(supply, cap * 1.3, km, wide, whole_neighborhoods=True)
+    fractional = transport_assignment(supply, cap * 1.3, km, wide)
+    assert integer.formulation == "whole neighborhoods (MILP)"
+    assert integer.gap <= 1e-4
+    # Each neighborhood goes to exactly one school, and the MILP costs at least the LP.
+    per_school = integer.flows.sum(axis=1) > 1e-9
+    assert np.all(per_school.sum(axis=1) <= 1)
+    assert integer.objective_km >= fractional.objective_km - 1e-6
+    check_assignment(integer.flows, supply, cap * 1.3, wide)

@@ -39,6 +39,18 @@ from assignopt.policy import Policy
     help="Every school enrols exactly its capacity (capacities must sum to enrolment).",
 )
 @click.option(
+    "--integer",
+    is_flag=True,
+    help="Send each neighborhood whole to one school (a MILP; its gap is reported).",
+)
+@click.option("--travel-cap-km", type=float, help="No student travels further than this (km).")
+@click.option(
+    "--extra-km-cap",
+    type=float,
+    help="No student travels more than this (km) beyond their nearest school.",
+)
+@click.option("--time-limit", type=float, help="Seconds per solver call.")
+@click.option(
     "--out",
     "out_dir",
     type=click.Path(path_type=Path),
@@ -55,6 +67,10 @@ def assign(
     tolerance: float,
     solver: str,
     fixed_enrolment: bool,
+    integer: bool,
+    travel_cap_km: float | None,
+    extra_km_cap: float | None,
+    time_limit: float | None,
     out_dir: Path,
     as_json: bool,
 ) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from assignopt.errors import InputError
 from assignopt.maxseg import maximum_segregation
 from assignopt.policy import Policy
 from assignopt.spatial.distance import DistanceMatrix, district_distances
@@ -64,6 +65,23 @@ def travel_statistics(flows: np.ndarray, km: np.ndarray) -> dict[str, float]:
         "share_not_nearest": float(1.0 - at_nearest / per_pair.sum()),
         "objective_km": float((per_pair * km).sum()),
     }
+
+
+def travel_allowed(
+    km: np.ndarray, travel_cap_km: float | None, extra_km_cap: float | None
+) -> np.ndarray | None:
+    """Pairs within the travel caps (None when there is no cap)."""
+    if travel_cap_km is None and extra_km_cap is None:
+        return None
+    allowed = np.ones(km.shape, dtype=bool)
+    for name, value in (("travel cap", travel_cap_km), ("extra-distance cap", extra_km_cap)):
+        if value is not None and not value > 0:
+            raise InputError(f"{name} must be a positive number of km, got {value}")
+    if travel_cap_km is not None:
+        allowed &= km <= travel_cap_km
+    if extra_km_cap is not None:
+        allowed &= km <= km.min(axis=1, keepdims=True) + extra_km_cap
+    return allowed
 
 
 def _indices(group_counts: np.ndarray, n_groups: int) -> dict[str, float]:
@@ -133,6 +151,8 @@ class AssignmentResult:
             "objective_km": self.assigned.objective_km,
             "status": self.assigned.status,
             "solver": self.assigned.solver,
+            "formulation": self.assigned.formulation,
+            "mip_gap": self.assigned.gap,
             "seconds": self.assigned.seconds,
             "indices": {
                 "residential": self.residential,
@@ -162,6 +182,10 @@ def assign_district(
     fixed_enrolment: bool = False,
     possible: bool = True,
     distances: DistanceMatrix | None = None,
+    travel_cap_km: float | None = None,
+    extra_km_cap: float | None = None,
+    whole_neighborhoods: bool = False,
+    time_limit: float | None = None,
 ) -> AssignmentResult:
     """Nearest-school and income-balanced minimum-transport assignments of ``district``.
 
@@ -179,6 +203,14 @@ def assign_district(
         Also compute the policy's possible maximum by the LPs (any number of schools).
     distances : DistanceMatrix, optional
         Precomputed distances.
+    travel_cap_km : float, optional
+        No student travels further than this.
+    extra_km_cap : float, optional
+        No student travels more than this beyond their nearest school.
+    whole_neighborhoods : bool
+        Assign each neighborhood whole to one school (a MILP; its gap is reported).
+    time_limit : float, optional
+        Seconds per solver call (the MILP then reports its gap).
 
     Returns
     -------
@@ -191,21 +223,18 @@ def assign_district(
     population = district.population()
     rules = policy.rules(population)
     bands = [(rule.categories, rule.lower, rule.upper) for rule in rules]
-    nearest = transport_assignment(
-        supply,
-        district.capacity,
-        distances.km,
-        None,
-        solver="networkx" if solver == "networkx" else solver,
+    allowed = travel_allowed(distances.km, travel_cap_km, extra_km_cap)
+    options = dict(
         fixed_enrolment=fixed_enrolment,
+        allowed=allowed,
+        whole_neighborhoods=whole_neighborhoods,
+        time_limit=time_limit,
+    )
+    nearest = transport_assignment(
+        supply, district.capacity, distances.km, None, solver=solver, **options
     )
     assigned = transport_assignment(
-        supply,
-        district.capacity,
-        distances.km,
-        bands,
-        solver=solver,
-        fixed_enrolment=fixed_enrolment,
+        supply, district.capacity, distances.km, bands, solver=solver, **options
     )
     m = len(district.groups)
     residential = _indices(counts.sum(axis=2), m)

@@ -42,6 +42,7 @@ class TransportSolution:
     solver: str
     seconds: float
     formulation: str
+    gap: float = 0.0
 
 
 def seat_bounds(
@@ -81,6 +82,8 @@ def transport_assignment(
     solver: str = "highs",
     fixed_enrolment: bool = False,
     time_limit: float | None = None,
+    allowed: np.ndarray | None = None,
+    whole_neighborhoods: bool = False,
 ) -> TransportSolution:
     """Minimum total distance assignment of classes of students to schools.
 
@@ -101,10 +104,21 @@ def transport_assignment(
         Every school enrols exactly its capacity (capacities must sum to enrolment).
     time_limit : float, optional
         Seconds for an LP solver.
+    allowed : numpy.ndarray of bool, optional
+        ``(N, S)``: which neighborhood-school pairs may carry students (a travel cap).
+    whole_neighborhoods : bool
+        Send every neighborhood whole to one school: a mixed-integer program (HiGHS), whose
+        relative gap is reported.
 
     Returns
     -------
     TransportSolution
+
+    Raises
+    ------
+    AssignoptError
+        If no assignment exists; the message names the neighborhood that cannot reach a school,
+        or the school and class whose band cannot be met and by how many students.
     """
     supply = np.asarray(supply, dtype=float)
     capacity = np.asarray(capacity, dtype=float)
@@ -125,7 +139,16 @@ def transport_assignment(
             f"fixed enrolment needs capacities summing to enrolment {total:,.0f}, "
             f"not {capacity.sum():,.0f}"
         )
+    allowed = np.ones((n, s), dtype=bool) if allowed is None else np.asarray(allowed, bool)
+    stranded = np.flatnonzero(~allowed.any(axis=1) & (supply.sum(axis=1) > 0))
+    if stranded.size:
+        raise AssignoptError(
+            f"infeasible travel cap: neighborhood {stranded[0]} ({supply[stranded[0]].sum():.0f} "
+            "students) has no school within reach; raise the cap"
+        )
     if solver == "networkx":
+        if not allowed.all():
+            raise InputError("the networkx solver does not take a travel cap; use an LP solver")
         if bands and not fixed_enrolment:
             raise InputError(
                 "the networkx solver balances income only with fixed enrolment "
@@ -133,15 +156,23 @@ def transport_assignment(
             )
         return _networkx(supply, capacity, km, bands, fixed_enrolment)
     start = time.perf_counter()
-    lp = _transport_lp(supply, capacity, km, bands, fixed_enrolment)
+    pair_n, pair_s = np.nonzero(allowed)
+    if whole_neighborhoods:
+        return _whole_neighborhoods(
+            supply, capacity, km, bands, pair_n, pair_s, solver, time_limit, start
+        )
+    lp = _transport_lp(supply, capacity, km, bands, fixed_enrolment, pair_n, pair_s)
     solution = solve(lp, solver, time_limit)
+    if solution.status == "infeasible":
+        raise AssignoptError(
+            _explain_infeasible(supply, capacity, km, bands, fixed_enrolment, pair_n, pair_s)
+        )
     if solution.status != "optimal":
         raise AssignoptError(
-            f"the assignment LP ended with status {solution.status!r}: with capacities covering "
-            "enrolment and bands around the district's shares this should not happen; check "
-            "the inputs or try --solver cbc"
+            f"the assignment LP ended with status {solution.status!r}; try --solver cbc"
         )
-    flows = np.maximum(solution.x.reshape(n, k, s), 0.0)
+    flows = np.zeros((n, k, s))
+    flows[pair_n, :, pair_s] = np.maximum(solution.x[: pair_n.size * k].reshape(-1, k), 0.0)
     return TransportSolution(
         flows,
         float(np.einsum("nks,ns->", flows, km)),
@@ -152,31 +183,41 @@ def transport_assignment(
     )
 
 
-def _transport_lp(supply, capacity, km, bands, fixed_enrolment) -> LinearProgram:
+def _transport_lp(
+    supply, capacity, km, bands, fixed_enrolment, pair_n, pair_s, elastic: bool = False
+) -> LinearProgram:
+    """LP over the allowed (neighborhood, school) pairs; variables f[pair, class].
+
+    With ``elastic``, every band or seat row gets a slack column and the objective is the total
+    slack instead of distance: its optimum says how far the policy is from feasible.
+    """
     n, k = supply.shape
     s = capacity.size
-    var = np.arange(n * k * s).reshape(n, k, s)
+    n_pairs = pair_n.size
+    var = np.arange(n_pairs * k).reshape(n_pairs, k)
     rows, cols, vals, lo, hi = [], [], [], [], []
     n_rows = 0
+    band_rows = []  # (first row, school index array, class label) for the elastic report
 
     def add(r, c, v):
         rows.append(np.broadcast_to(r, c.shape).ravel())
         cols.append(c.ravel())
         vals.append(np.broadcast_to(v, c.shape).ravel().astype(float))
 
-    # Every student placed.
-    add(np.arange(n * k).reshape(n, k, 1), var, 1.0)
+    # Every student placed: row (n, class).
+    add(pair_n[:, None] * k + np.arange(k)[None, :], var, 1.0)
     lo.append(supply.ravel())
     hi.append(supply.ravel())
     n_rows += n * k
-    # Capacity (or exact enrolment).
-    add(n_rows + np.arange(s).reshape(1, 1, s), var, 1.0)
+    # Capacity (or exact enrolment): row per school.
+    add(n_rows + pair_s[:, None], var, 1.0)
     lo.append(capacity if fixed_enrolment else np.zeros(s))
     hi.append(capacity)
     n_rows += s
     if fixed_enrolment:
         lower, upper = seat_bounds(capacity, bands, k)
-        add(n_rows + (np.arange(s)[None, :] * k + np.arange(k)[:, None])[None], var, 1.0)
+        add(n_rows + pair_s[:, None] * k + np.arange(k)[None, :], var, 1.0)
+        band_rows.append((n_rows, "seats"))
         lo.append(lower.ravel())
         hi.append(upper.ravel())
         n_rows += s * k
@@ -184,25 +225,137 @@ def _transport_lp(supply, capacity, km, bands, fixed_enrolment) -> LinearProgram
         for mask, share_lo, share_hi in bands:
             for share, side in ((share_lo, "lower"), (share_hi, "upper")):
                 # students of the banded classes - share * all students, per school
-                coef = np.where(mask, 1.0 - share, -share)[None, :, None]
-                add(n_rows + np.arange(s).reshape(1, 1, s), var, np.broadcast_to(coef, var.shape))
+                coef = np.where(mask, 1.0 - share, -share)[None, :]
+                add(n_rows + pair_s[:, None], var, np.broadcast_to(coef, var.shape))
+                band_rows.append((n_rows, side))
                 lo.append(np.zeros(s) if side == "lower" else np.full(s, -np.inf))
                 hi.append(np.full(s, np.inf) if side == "lower" else np.zeros(s))
                 n_rows += s
+    n_cols = n_pairs * k
+    cost = np.repeat(km[pair_n, pair_s], k)
+    if elastic:
+        # One slack per band/seat row: +slack relaxes a lower side, -slack an upper side.
+        slack_rows, slack_sign = [], []
+        for first, side in band_rows:
+            count = s * k if side == "seats" else s
+            r = first + np.arange(count)
+            slack_rows += [r, r] if side == "seats" else [r]
+            slack_sign += (
+                [np.ones(count), -np.ones(count)]
+                if side == "seats"
+                else [np.ones(count) if side == "lower" else -np.ones(count)]
+            )
+        r = np.concatenate(slack_rows)
+        c = n_cols + np.arange(r.size)
+        add(r, c, np.concatenate(slack_sign))
+        n_cols += r.size
+        cost = np.concatenate([np.zeros(n_pairs * k), np.ones(r.size)])
     matrix = sp.csr_matrix(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-        shape=(n_rows, n * k * s),
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n_rows, n_cols)
     )
-    cost = np.broadcast_to(km[:, None, :], (n, k, s)).ravel().copy()
     return LinearProgram(
         cost,
         matrix,
         np.concatenate(lo),
         np.concatenate(hi),
-        np.zeros(n * k * s),
-        np.full(n * k * s, np.inf),
+        np.zeros(n_cols),
+        np.full(n_cols, np.inf),
         None,
         maximize=False,
+    )
+
+
+def _whole_neighborhoods(
+    supply, capacity, km, bands, pair_n, pair_s, solver, time_limit, start
+) -> TransportSolution:
+    """MILP: binary y[pair] sends neighborhood n whole to school s."""
+    n, k = supply.shape
+    s = capacity.size
+    size = supply.sum(axis=1)
+    n_pairs = pair_n.size
+    col = np.arange(n_pairs)
+    blocks_r, blocks_c, blocks_v, lo, hi = (
+        [pair_n],
+        [col],
+        [np.ones(n_pairs)],
+        [np.ones(n)],
+        [np.ones(n)],
+    )
+    n_rows = n
+    blocks_r.append(n_rows + pair_s)
+    blocks_c.append(col)
+    blocks_v.append(size[pair_n])
+    lo.append(np.zeros(s))
+    hi.append(capacity)
+    n_rows += s
+    for mask, share_lo, share_hi in bands:
+        banded = supply[:, mask].sum(axis=1)
+        for share, side in ((share_lo, "lower"), (share_hi, "upper")):
+            blocks_r.append(n_rows + pair_s)
+            blocks_c.append(col)
+            blocks_v.append((banded - share * size)[pair_n])
+            lo.append(np.zeros(s) if side == "lower" else np.full(s, -np.inf))
+            hi.append(np.full(s, np.inf) if side == "lower" else np.zeros(s))
+            n_rows += s
+    matrix = sp.csr_matrix(
+        (np.concatenate(blocks_v), (np.concatenate(blocks_r), np.concatenate(blocks_c))),
+        shape=(n_rows, n_pairs),
+    )
+    lp = LinearProgram(
+        km[pair_n, pair_s] * size[pair_n],
+        matrix,
+        np.concatenate(lo),
+        np.concatenate(hi),
+        np.zeros(n_pairs),
+        np.ones(n_pairs),
+        np.ones(n_pairs, dtype=bool),
+        maximize=False,
+    )
+    solution = solve(lp, solver, time_limit)
+    if solution.status not in ("optimal", "time_limit") or not np.isfinite(solution.objective):
+        raise AssignoptError(
+            "infeasible whole-neighborhood assignment: no way to send every neighborhood whole "
+            "to one school within the capacities and the band (status "
+            f"{solution.status!r}); widen the tolerance or allow split neighborhoods"
+        )
+    y = np.round(solution.x).astype(bool)
+    flows = np.zeros((n, k, s))
+    flows[pair_n[y], :, pair_s[y]] = supply[pair_n[y]]
+    gap = solution.mip_gap if np.isfinite(solution.mip_gap) else 0.0
+    return TransportSolution(
+        flows,
+        float(np.einsum("nks,ns->", flows, km)),
+        solution.status,
+        solution.solver,
+        time.perf_counter() - start,
+        "whole neighborhoods (MILP)",
+        float(gap),
+    )
+
+
+def _explain_infeasible(supply, capacity, km, bands, fixed_enrolment, pair_n, pair_s) -> str:
+    """Name the school and class furthest from feasible, from an elastic LP's slacks."""
+    n, k = supply.shape
+    s = capacity.size
+    lp = _transport_lp(supply, capacity, km, bands, fixed_enrolment, pair_n, pair_s, elastic=True)
+    solution = solve(lp, "highs")
+    base = "infeasible assignment: the travel cap and the income band cannot both hold"
+    if solution.status != "optimal":
+        reach = np.zeros(s)
+        np.add.at(reach, pair_s, supply[pair_n].sum(axis=1))
+        j = int(np.argmin(reach / capacity))
+        return (
+            f"{base}: the schools cannot take every student within reach (school {j} "
+            f"reaches {reach[j]:.0f} students for {capacity[j]:.0f} seats); raise the cap"
+        )
+    slack = solution.x[pair_n.size * k :]
+    worst = int(np.argmax(slack))
+    per_block = s * k if fixed_enrolment else s
+    school = (worst % per_block) // (k if fixed_enrolment else 1)
+    what = "its seat bounds" if fixed_enrolment else "its income band"
+    return (
+        f"{base}: school {school} misses {what} by {slack[worst]:.1f} students at best "
+        f"({slack.sum():.1f} over all schools); widen the tolerance or raise the cap"
     )
 
 
