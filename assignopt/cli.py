@@ -81,6 +81,7 @@ def _register() -> None:
         figures_cmd,
         index_cmd,
         maxseg_cmd,
+        synth_cmd,
         verify_cmd,
     )
 
@@ -90,6 +91,8 @@ def _register() -> None:
     main.add_command(maxseg_cmd.maxseg)
     main.add_command(verify_cmd.verify)
     main.add_command(assign_cmd.assign)
+    main.add_command(synth_cmd.synth)
+    main.add_command(synth_cmd.sweep_residential)
 
 
 _register()

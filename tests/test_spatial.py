@@ -272,3 +272,56 @@ def test_whole_neighborhoods_milp():
     assert np.all(per_school.sum(axis=1) <= 1)
     assert integer.objective_km >= fractional.objective_km - 1e-6
     check_assignment(integer.flows, supply, cap * 1.3, wide)
+
+
+def test_synthetic_city_knobs():
+    from assignopt.spatial.synth import realized_segregation, synthetic_city
+
+    even = realized_segregation(synthetic_city(6, 0.0, 0.0, seed=1))
+    assert even["residential_v"] == pytest.approx(0.0, abs=1e-12)
+    assert even["income_segregation_v"] == pytest.approx(0.0, abs=1e-12)
+    # Fully sorted: every neighborhood single-race (the district's 40% fill whole squares of
+    # 200 students exactly), so V = 1; within-race poverty fully sorted likewise.
+    apart = realized_segregation(synthetic_city(5, 1.0, 1.0, seed=1))
+    assert apart["residential_v"] == pytest.approx(1.0)
+    # Blending the even and sorted patterns with weight r gives V = r^2 (variance of a blend).
+    half = realized_segregation(synthetic_city(5, 0.5, 0.0, seed=1))
+    assert half["residential_v"] == pytest.approx(0.25)
+    city = synthetic_city(5, 0.3, 0.7, seed=2)
+    counts = city.counts()
+    assert counts.sum() == pytest.approx(25 * 200)
+    # Group poverty rates are kept whatever the knobs.
+    assert counts[:, 0, 0].sum() / counts[:, 0, :].sum() == pytest.approx(0.4)
+    assert counts[:, 1, 0].sum() / counts[:, 1, :].sum() == pytest.approx(0.15)
+    with pytest.raises(InputError, match="racial_segregation must lie in"):
+        synthetic_city(5, 1.5, 0.0)
+
+
+def test_sweep_cli_writes_csv_and_png(tmp_path):
+    result = CliRunner().invoke(
+        main,
+        [
+            "sweep-residential",
+            "--out",
+            str(tmp_path),
+            "--levels",
+            "2",
+            "--seeds",
+            "1",
+            "--grid",
+            "4",
+            "--tolerance",
+            "0.1",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    frame = __import__("pandas").read_csv(out["files"]["csv"])
+    assert len(frame) == 2 * 2 * 2 * 1 == out["cities"]
+    # Every balanced assignment stays within what the policy makes possible.
+    assert (frame["v_assigned"] <= frame["v_max"] + 1e-9).all()
+    with open(out["files"]["png"], "rb") as handle:
+        assert handle.read(4) == b"\x89PNG"
+    result = CliRunner().invoke(main, ["synth", "--out", str(tmp_path / "c.gpkg"), "--json"])
+    assert json.loads(result.output)["residential_v"] > 0
