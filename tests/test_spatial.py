@@ -325,3 +325,46 @@ def test_sweep_cli_writes_csv_and_png(tmp_path):
         assert handle.read(4) == b"\x89PNG"
     result = CliRunner().invoke(main, ["synth", "--out", str(tmp_path / "c.gpkg"), "--json"])
     assert json.loads(result.output)["residential_v"] > 0
+
+
+def test_road_network_distances_follow_the_graph():
+    import networkx as nx
+
+    from assignopt.spatial.distance import district_distances
+
+    d = tiny_district([[[10, 0], [0, 0]], [[0, 0], [0, 10]]], [10, 10])
+    # A road from west (500, 500) to east (9500, 500) that detours 4 km north and back:
+    # 9 km apart in a straight line, 4 + 9 + 4 = 17 km by road.
+    graph = nx.Graph()
+    graph.add_node("w", x=500, y=500)
+    graph.add_node("wn", x=500, y=4500)
+    graph.add_node("en", x=9500, y=4500)
+    graph.add_node("e", x=9500, y=500)
+    graph.add_edge("w", "wn", length=4000)
+    graph.add_edge("wn", "en", length=9000)
+    graph.add_edge("en", "e", length=4000)
+    distances = district_distances(d, graph=graph)
+    assert distances.km == pytest.approx(np.array([[0.0, 17.0], [17.0, 0.0]]))
+    graph.remove_edge("wn", "en")
+    with pytest.raises(InputError, match="cannot be reached"):
+        district_distances(d, graph=graph)
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".shp", ".parquet"])
+def test_two_file_formats_round_trip(tmp_path, suffix):
+    d = tiny_district([[[10, 5], [0, 3]], [[1, 0], [4, 10]]], [20, 20])
+    hoods, schools = tmp_path / f"hoods{suffix}", tmp_path / f"schools{suffix}"
+    if suffix == ".parquet":
+        d.neighborhoods.to_parquet(hoods)
+        d.schools.to_parquet(schools)
+    else:
+        d.neighborhoods.to_file(hoods)
+        d.schools.to_file(schools)
+    if suffix == ".shp":  # names cut to 10 characters: refused without groups, mapped with
+        with pytest.raises(InputError, match="cut column names to 10 characters"):
+            read_district(hoods, schools)
+        back = read_district(hoods, schools, groups=["black", "white"])
+    else:
+        back = read_district(hoods, schools)
+    assert back.counts() == pytest.approx(d.counts())
+    assert back.capacity == pytest.approx(d.capacity)

@@ -226,7 +226,25 @@ def read_district(
     if not school_path.exists():
         raise InputError(f"{school_path}: no such file")
     sch = _read_layer(school_path, schools_layer if schools is None else None)
-    chosen = tuple(groups) if groups else infer_groups(list(hoods.columns), classes)
+    truncated = path.suffix.lower() == ".shp"
+    if truncated and groups:
+        # Shapefiles cut column names to 10 characters: map black_nonp back to black_nonpoor.
+        wanted = [f"{g}_{c}" for g in groups for c in classes]
+        hoods = hoods.rename(
+            columns={
+                w[:10]: w for w in wanted if w not in hoods.columns and w[:10] in hoods.columns
+            }
+        )
+    try:
+        chosen = tuple(groups) if groups else infer_groups(list(hoods.columns), classes)
+    except InputError as exc:
+        if truncated:
+            raise InputError(
+                f"{exc}. Shapefiles cut column names to 10 characters "
+                "(black_nonpoor becomes black_nonp): pass the groups "
+                "(--groups black,white,...) to map them, or use a GeoPackage"
+            ) from None
+        raise
     return District(hoods, sch, chosen, tuple(classes))
 
 

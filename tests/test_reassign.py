@@ -1,0 +1,90 @@
+"""Race-proportional reassignment: hand-worked districts and properties."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assignopt.errors import InputError
+from assignopt.reassign import race_proportional_reassignment
+
+# School A: 80 Black, 20 White, 60 poor; school B: 20 Black, 80 White, 20 poor. pi_p = 0.4.
+COUNTS = np.array([[80.0, 20.0], [20.0, 80.0]])
+POOR = np.array([60.0, 20.0])
+
+
+def test_two_schools_exact_balance_by_hand():
+    r = race_proportional_reassignment(COUNTS, POOR, 0.0)
+    # A sends 100 (0.6 - 0.4) = 20 poor: 16 Black, 4 White (A's mix); B sends 20 nonpoor:
+    # 4 Black, 16 White. A: 80 - 16 + 4 = 68 Black; B: 20 - 4 + 16 = 32 Black.
+    assert r.movers == pytest.approx(20)
+    assert r.counts_after == pytest.approx(np.array([[68.0, 32.0], [32.0, 68.0]]))
+    assert r.poor_after == pytest.approx([40.0, 40.0])
+    # V before: 2 * 100 * 0.3^2 / (200 * 0.25) = 0.36; after: 2 * 100 * 0.18^2 / 50 = 0.1296.
+    assert r.v_before == pytest.approx(0.36)
+    assert r.v_after == pytest.approx(0.1296)
+
+
+def test_two_schools_band_by_hand():
+    r = race_proportional_reassignment(COUNTS, POOR, 0.1)
+    # Band [0.3, 0.5]: A sends 10 poor (8 Black, 2 White), B 10 nonpoor (2 Black, 8 White).
+    assert r.movers == pytest.approx(10)
+    assert r.counts_after[:, 0] == pytest.approx([74.0, 26.0])
+    assert r.v_after == pytest.approx(2 * 100 * 0.24**2 / 50)
+    assert (r.lower_edge, r.upper_edge) == pytest.approx((0.3, 0.5))
+
+
+def test_band_tightens_the_lighter_side():
+    # Three schools, pi_p = (70 + 20 + 10) / 300 = 1/3, d = 0.05: band [0.2833, 0.3833].
+    # A (70% poor) would send 31.67 poor; B (20%) and C (10%) 8.33 + 18.33 = 26.67 nonpoor.
+    # The lower edge rises until the nonpoor side also moves 31.67.
+    counts = np.array([[60.0, 40.0], [30.0, 70.0], [10.0, 90.0]])
+    poor = np.array([70.0, 20.0, 10.0])
+    r = race_proportional_reassignment(counts, poor, 0.05)
+    assert r.upper_edge == pytest.approx(1 / 3 + 0.05)
+    # Nonpoor movers 100 (L - 0.2) + 100 (L - 0.1) = 31.67 -> L = (0.3167 + 0.3) / 2.
+    assert r.lower_edge == pytest.approx((0.7 - (1 / 3 + 0.05) + 0.3) / 2)
+    assert r.movers == pytest.approx(100 * (0.7 - (1 / 3 + 0.05)))
+
+
+tables = st.integers(2, 8).flatmap(
+    lambda j: st.tuples(
+        st.lists(st.tuples(st.integers(1, 300), st.integers(1, 300)), min_size=j, max_size=j),
+        st.lists(st.floats(0.0, 1.0), min_size=j, max_size=j),
+        st.floats(0.0, 0.3),
+    )
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(tables)
+def test_properties(table):
+    groups, rates, d = table
+    counts = np.array(groups, dtype=float)
+    poor = np.round(counts.sum(axis=1) * np.array(rates))
+    exact = race_proportional_reassignment(counts, poor, 0.0)
+    # Within-school independence holds by construction: exact balance never raises V.
+    assert exact.v_after <= exact.v_before + 1e-12
+    # Every school ends at the district poverty rate, with its size unchanged.
+    assert exact.counts_after.sum(axis=1) == pytest.approx(counts.sum(axis=1))
+    rate = poor.sum() / counts.sum()
+    assert exact.poor_after / counts.sum(axis=1) == pytest.approx(np.full(len(poor), rate))
+    band = race_proportional_reassignment(counts, poor, d)
+    # Band case: poor and nonpoor movers equal, so sizes are kept and totals by group too.
+    assert band.counts_after.sum(axis=1) == pytest.approx(counts.sum(axis=1))
+    assert band.counts_after.sum(axis=0) == pytest.approx(counts.sum(axis=0))
+    # Senders stop at the (possibly tightened) edges, receivers are swapped to them: every
+    # school ends inside the final band.
+    new_rate = band.poor_after / counts.sum(axis=1)
+    assert np.all(new_rate >= band.lower_edge - 1e-9)
+    assert np.all(new_rate <= band.upper_edge + 1e-9)
+    assert band.movers <= exact.movers + 1e-9
+
+
+def test_bad_input():
+    with pytest.raises(InputError, match="school 0: 150 poor students but only 100"):
+        race_proportional_reassignment(COUNTS, np.array([150.0, 20.0]))
+    with pytest.raises(InputError, match="negative count"):
+        race_proportional_reassignment(-COUNTS, POOR)
+    with pytest.raises(InputError, match="tolerance"):
+        race_proportional_reassignment(COUNTS, POOR, 0.5)
