@@ -78,6 +78,7 @@ def _register() -> None:
     from assignopt.commands import (
         assign_cmd,
         bounds_cmd,
+        districts_cmd,
         figures_cmd,
         index_cmd,
         maxseg_cmd,
@@ -91,6 +92,7 @@ def _register() -> None:
     main.add_command(maxseg_cmd.maxseg)
     main.add_command(verify_cmd.verify)
     main.add_command(assign_cmd.assign)
+    main.add_command(districts_cmd.districts)
     main.add_command(synth_cmd.synth)
     main.add_command(synth_cmd.sweep_residential)
 
