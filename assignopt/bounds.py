@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import combinations
+from typing import Any
 
 import numpy as np
 from scipy import special
 
 from assignopt.errors import InputError
 from assignopt.income import (
+    LITERATURE_SHAPE,
     GammaIncome,
     IncomeDistribution,
     class_table,
@@ -29,6 +31,7 @@ from assignopt.indices import _normalized_exposure
 
 __all__ = [
     "Construction",
+    "closed_form_bounds",
     "greedy_construction",
     "income_class_table",
     "optimal_poverty_threshold",
@@ -463,3 +466,106 @@ def greedy_construction(table: np.ndarray, n_schools: int) -> Construction:
     schools = np.clip(schools, 0.0, None)
     value = _normalized_exposure(schools.sum(axis=2))
     return Construction(value=value, schools=schools, method=f"greedy, J={n_schools}")
+
+
+def closed_form_bounds(
+    *,
+    white_mean: float | None = None,
+    black_mean: float | None = None,
+    shape: float = LITERATURE_SHAPE,
+    black_share: float = 0.5,
+    threshold: float | None = None,
+    tolerance: float | None = None,
+    white_poverty: float | None = None,
+    black_poverty: float | None = None,
+) -> dict[str, Any]:
+    """Every closed form that the inputs allow, with the inputs echoed.
+
+    Either both group means (gamma incomes) or both group poverty rates must be given; the
+    threshold and tolerance are optional.
+
+    Returns
+    -------
+    dict
+        ``optimal_threshold``, ``black_poverty``, ``white_poverty``, ``vmax_dichotomous``,
+        ``vmax_continuous``, ``vmax_tolerance_approx``, ``vmax_three_school`` (None where the
+        inputs do not allow them), ``inputs`` and ``notes``.
+    """
+    means = (white_mean, black_mean)
+    rates = (white_poverty, black_poverty)
+    if any(v is not None for v in means) and any(v is not None for v in rates):
+        raise InputError(
+            "give either --white-mean and --black-mean (gamma incomes) or --white-poverty and "
+            "--black-poverty (dichotomous), not both"
+        )
+    if tolerance is not None:
+        tolerance = validate_tolerance(tolerance)
+    out: dict[str, Any] = {
+        "inputs": {
+            "white_mean": white_mean,
+            "black_mean": black_mean,
+            "shape": shape,
+            "black_share": black_share,
+            "threshold": threshold,
+            "tolerance": tolerance,
+            "white_poverty": white_poverty,
+            "black_poverty": black_poverty,
+        },
+        "optimal_threshold": None,
+        "vmax_continuous": None,
+        "vmax_tolerance_approx": None,
+        "vmax_three_school": None,
+        "notes": [],
+    }
+    if all(v is not None for v in means):
+        if threshold is not None and threshold <= 0:
+            raise InputError(f"--threshold must be a positive income in dollars, got {threshold}")
+        black = GammaIncome.from_mean(black_mean, shape)
+        white = GammaIncome.from_mean(white_mean, shape)
+        out["black_scale"], out["white_scale"] = black.scale, white.scale
+        out["vmax_continuous"] = vmax_continuous(black, white, black_share)
+        if black.scale == white.scale:
+            out["notes"].append("equal income distributions: every threshold gives V_max = 1")
+            at = threshold if threshold is not None else black.mean
+        else:
+            out["optimal_threshold"] = optimal_poverty_threshold(black, white)
+            at = threshold if threshold is not None else out["optimal_threshold"]
+        out["threshold_used"] = at
+        black_poverty, white_poverty = float(black.cdf(at)), float(white.cdf(at))
+    elif all(v is not None for v in rates):
+        if threshold is not None:
+            raise InputError("--threshold needs group mean incomes (--white-mean, --black-mean)")
+        out["notes"].append(
+            "dichotomous input: no income distribution, so no optimal threshold and no "
+            "continuous-income bound"
+        )
+    else:
+        raise InputError(
+            "give both --white-mean and --black-mean, or both --white-poverty and --black-poverty"
+        )
+    out["black_poverty"], out["white_poverty"] = black_poverty, white_poverty
+    out["vmax_dichotomous"] = vmax_dichotomous(black_poverty, white_poverty)
+    if tolerance is not None:
+        out["vmax_tolerance_approx"] = vmax_tolerance_approx(
+            black_poverty, white_poverty, tolerance
+        )
+        construction = three_school_construction(
+            black_share, black_poverty, white_poverty, tolerance
+        )
+        out["vmax_three_school"] = construction.value
+        out["three_school_schools"] = [
+            {
+                "school": name,
+                "black_poor": s[0, 0],
+                "black_nonpoor": s[0, 1],
+                "white_poor": s[1, 0],
+                "white_nonpoor": s[1, 1],
+            }
+            for name, s in zip("ABC", construction.schools)
+        ]
+        if abs(black_share - 0.5) > 1e-9:
+            out["notes"].append(
+                "the V/(1-2d) approximation is stated for a 50/50 district; "
+                "vmax_three_school is the construction at the given black share"
+            )
+    return out

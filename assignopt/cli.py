@@ -50,6 +50,18 @@ tolerance_option = click.option(
 )
 
 
+def out_option(default: str, help: str = "Output folder.") -> Callable:
+    """The ``--out`` folder option of the commands that write files (``out_dir``)."""
+    return click.option(
+        "--out",
+        "out_dir",
+        type=click.Path(path_type=Path),
+        default=Path(default),
+        show_default=True,
+        help=help,
+    )
+
+
 def computing(func: Callable[..., None]) -> Callable[..., None]:
     """Add ``--json`` to a subcommand and turn refused input into a clear message, not a trace."""
 
@@ -82,6 +94,7 @@ def _register() -> None:
         figures_cmd,
         index_cmd,
         maxseg_cmd,
+        run_cmd,
         synth_cmd,
         verify_cmd,
     )
@@ -93,6 +106,7 @@ def _register() -> None:
     main.add_command(verify_cmd.verify)
     main.add_command(assign_cmd.assign)
     main.add_command(districts_cmd.districts)
+    main.add_command(run_cmd.run)
     main.add_command(synth_cmd.synth)
     main.add_command(synth_cmd.sweep_residential)
 

@@ -350,6 +350,8 @@ def test_road_network_distances_follow_the_graph():
         district_distances(d, graph=graph)
 
 
+@pytest.mark.filterwarnings("ignore:Column names longer than 10")  # the truncation tested
+@pytest.mark.filterwarnings("ignore:Normalized/laundered field name")
 @pytest.mark.parametrize("suffix", [".geojson", ".shp", ".parquet"])
 def test_two_file_formats_round_trip(tmp_path, suffix):
     d = tiny_district([[[10, 5], [0, 3]], [[1, 0], [4, 10]]], [20, 20])

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from assignopt.cli import computing, emit_json, tolerance_option
+from assignopt.cli import computing, emit_json, out_option, tolerance_option
 from assignopt.lp import SOLVERS
 from assignopt.policy import Policy
 
@@ -50,14 +50,7 @@ from assignopt.policy import Policy
     help="No student travels more than this (km) beyond their nearest school.",
 )
 @click.option("--time-limit", type=float, help="Seconds per solver call.")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    default=Path("out"),
-    show_default=True,
-    help="Output folder.",
-)
+@out_option("out")
 @computing
 def assign(
     district: Path,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from assignopt.cli import computing, emit_json, tolerance_option
+from assignopt.cli import computing, emit_json, out_option, tolerance_option
 from assignopt.errors import InputError
 from assignopt.lp import SOLVERS
 from assignopt.tables import read_units
@@ -29,13 +29,7 @@ from assignopt.tables import read_units
 @click.option("--solver", type=click.Choice(list(SOLVERS)), default="highs", show_default=True)
 @click.option("--workers", type=int, default=None, help="Local processes (default: all cores).")
 @click.option("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786.")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    default=Path("districts"),
-    show_default=True,
-)
+@out_option("districts")
 @computing
 def districts(
     schools: Path,

@@ -6,18 +6,11 @@ from pathlib import Path
 
 import click
 
-from assignopt.cli import computing, emit_json
+from assignopt.cli import computing, emit_json, out_option
 
 
 @click.command()
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    default=Path("figures"),
-    show_default=True,
-    help="Output folder for the PNG figures and their CSV data.",
-)
+@out_option("figures", "Output folder for the PNG figures and their CSV data.")
 @computing
 def figures(out_dir: Path, as_json: bool) -> None:
     """Maximum V against the poverty threshold, and against the White-Black income ratio."""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from assignopt.cli import computing, emit_json, tolerance_option
+from assignopt.cli import computing, emit_json, out_option, tolerance_option
 
 
 @click.command()
@@ -72,9 +72,7 @@ def synth(
 
 
 @click.command("sweep-residential")
-@click.option(
-    "--out", "out_dir", type=click.Path(path_type=Path), default=Path("sweep"), show_default=True
-)
+@out_option("sweep")
 @click.option(
     "--levels",
     type=int,

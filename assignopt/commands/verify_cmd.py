@@ -6,18 +6,11 @@ from pathlib import Path
 
 import click
 
-from assignopt.cli import computing, emit_json
+from assignopt.cli import computing, emit_json, out_option
 
 
 @click.command()
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    default=Path("verification"),
-    show_default=True,
-    help="Output folder.",
-)
+@out_option("verification")
 @click.option("--quick", is_flag=True, help="A small grid (seconds instead of a minute).")
 @computing
 def verify(out_dir: Path, quick: bool, as_json: bool) -> None:

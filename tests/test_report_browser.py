@@ -1,0 +1,80 @@
+"""The scenario report in a real browser: headless Chromium loads it from disk, the map renders
+(a screenshot of it is not blank), and the console shows no errors.
+
+Needs Debian's ``chromium`` and ``chromium-driver`` (``.ci/run`` installs them). Skipped where
+they are missing, except under CI, where their absence fails the test.
+"""
+
+import os
+import shutil
+import time
+
+import numpy as np
+import pytest
+
+from assignopt.scenario import load_scenario
+from assignopt.scenario_run import run_scenario
+
+CHROMIUM = shutil.which("chromium")
+DRIVER = shutil.which("chromedriver")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (CHROMIUM and DRIVER):
+        if os.environ.get("CI"):
+            pytest.fail("CI needs chromium and chromium-driver (installed by .ci/run)")
+        pytest.skip("chromium and chromedriver are not installed")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1200,1600",
+        "--disable-dev-shm-usage",
+    ):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+def test_sacramento_report_renders_its_map(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    result = run_scenario(load_scenario("models/sacramento.toml"), tmp_path, quick=True)
+    browser.get(result["report"].resolve().as_uri())
+    deadline = time.time() + 20
+    while not browser.execute_script("return window.assignoptMapReady === true"):
+        assert time.time() < deadline, "the map script never finished"
+        time.sleep(0.2)
+    time.sleep(0.5)
+    shot = tmp_path / "map.png"
+    browser.find_element(By.ID, "map").screenshot(str(shot))
+    from matplotlib.image import imread
+
+    pixels = imread(shot)[..., :3].reshape(-1, 3)
+    colors = np.unique((pixels * 255).astype(np.uint8), axis=0)
+    background = np.array([0xE8, 0xED, 0xF2]) / 255  # the map div's CSS background
+    drawn = np.mean(np.abs(pixels - background).sum(axis=1) > 0.05)
+    # Polygons, flows and schools: many colours and a good part of the frame drawn over.
+    assert len(colors) > 50
+    assert drawn > 0.1
+    # Leaflet drew the layers: neighborhood paths and the layer control are in the page.
+    assert (
+        len(browser.find_elements(By.CSS_SELECTOR, "#map path")) > 0
+        or browser.execute_script("return document.querySelectorAll('#map canvas').length") > 0
+    )
+    assert browser.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers")
+    errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    assert errors == []

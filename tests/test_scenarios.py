@@ -1,0 +1,96 @@
+"""Scenario model files: every shipped model runs and writes its outputs; bad files are named."""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from assignopt.cli import main
+from assignopt.errors import InputError
+from assignopt.scenario import load_scenario
+from assignopt.scenario_run import run_scenario
+
+MODELS = sorted(Path("models").glob("*.toml"))
+
+
+def test_the_shipped_models_are_there():
+    names = {m.stem for m in MODELS}
+    assert {
+        "sacramento",
+        "literature_figures",
+        "dichotomous_verification",
+        "stylized_city_poor_together",
+        "stylized_city_races_apart",
+    } <= names
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda p: p.stem)
+def test_every_model_runs(model, tmp_path):
+    scenario = load_scenario(model)
+    result = run_scenario(scenario, tmp_path, quick=True)
+    page = result["report"].read_text()
+    assert "<h1>" in page and "Headline" in page
+    headline = pd.read_csv(tmp_path / "headline.csv")
+    assert list(headline["tolerance"]) == list(scenario.tolerances)
+    assert json.loads((tmp_path / "results.json").read_text())["scenario"] == scenario.name
+    for value in headline.select_dtypes("number").drop(columns="tolerance").to_numpy().ravel():
+        assert value >= -1e-12  # every index, share and distance is non-negative
+
+
+def test_stylized_cities_make_the_literature_point(tmp_path):
+    together = run_scenario(
+        load_scenario("models/stylized_city_poor_together.toml"), tmp_path / "a"
+    )["headline"][0]
+    apart = run_scenario(load_scenario("models/stylized_city_races_apart.toml"), tmp_path / "b")[
+        "headline"
+    ][0]
+    cut = 1 - together["V probable (balanced)"] / together["V nearest school"]
+    barely = 1 - apart["V probable (balanced)"] / apart["V nearest school"]
+    assert cut > 0.3  # income balance cuts racial segregation sharply...
+    assert abs(barely) < 0.1  # ...and barely moves it where each race lives with its own poor
+
+
+def test_sacramento_report_via_cli(tmp_path):
+    result = CliRunner().invoke(
+        main, ["run", "models/sacramento.toml", "--out", str(tmp_path), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["report"].endswith("report.html")
+    assert (tmp_path / "tolerance_0.10" / "assignment.gpkg").exists()
+    rows = out["headline"]
+    assert [r["tolerance"] for r in rows] == [0.0, 0.1, 0.2]
+    for row in rows:  # probable within possible
+        assert row["V possible min"] - 1e-9 <= row["V probable (balanced)"]
+        assert row["V probable (balanced)"] <= row["V possible max"] + 1e-9
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[data]\ndistrict = "x.gpkg"\n', r"district at line 2: file 'x.gpkg' not found"),
+        (
+            "[policy]\ntolerance = [0.1]\n[data]\npoverty = {white = 0.1, black = 0.3}\n",
+            r"unknown key 'tolerance' at line 2; did you mean 'tolerances'\?",
+        ),
+        (
+            '[policy]\ntolerances = "0.1"\n[data]\npoverty = {white = 0.1, black = 0.3}\n',
+            r"tolerances at line 2 must be list, got str",
+        ),
+        ("[polcy]\ntolerances = [0.1]\n", r"unknown section \[polcy\] at line 1; did you mean"),
+        ('[data]\npoverty = {white = 0.1, black = "a"}\n', r"poverty.black at line 2 must be"),
+        ("[data]\n", r"give exactly one of district"),
+        (
+            "[data]\npoverty = {white = 0.1, black = 0.3}\n[policy]\ntolerances = [0.7]\n",
+            r"tolerances at line 4: 0.7 is outside \[0, 0.5\)",
+        ),
+        ("[data\n", r"not valid TOML"),
+    ],
+)
+def test_bad_model_files_are_named(tmp_path, text, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(InputError, match=message):
+        load_scenario(path)
