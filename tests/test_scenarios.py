@@ -94,3 +94,18 @@ def test_bad_model_files_are_named(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(InputError, match=message):
         load_scenario(path)
+
+
+def test_several_models_run_as_a_batch(tmp_path):
+    models = ["models/stylized_city_poor_together.toml", "models/dichotomous_verification.toml"]
+    args = ["run", *models, "--out", str(tmp_path), "--quick", "--workers", "2", "--json"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert set(out["reports"]) == {"stylized_city_poor_together", "dichotomous_verification"}
+    for report in out["reports"].values():
+        assert Path(report).exists()
+    # A rerun finds both finished and runs nothing again.
+    stamp = (tmp_path / "stylized_city_poor_together" / "report.html").stat().st_mtime_ns
+    assert CliRunner().invoke(main, args).exit_code == 0
+    assert (tmp_path / "stylized_city_poor_together" / "report.html").stat().st_mtime_ns == stamp
