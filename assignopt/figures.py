@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from scipy import stats
 
 from assignopt.bounds import three_school_construction, vmax_gamma_common_shape
-from assignopt.income import LITERATURE_SHAPE, REFERENCE_MEANS, GammaIncome
+from assignopt.income import LITERATURE_SHAPE, REFERENCE_MEANS, GammaIncome, gamma_crossing
 
 __all__ = [
     "plot_ratio_curves",
@@ -79,22 +79,11 @@ def threshold_curve(
     )
     for d in tolerances:
         frame[_tolerance_column(d)] = np.minimum(1.0, vmax / (1.0 - 2.0 * d))
-    optimum = _optimal_threshold(black.shape, black.scale, white.scale)
+    optimum = gamma_crossing(black.shape, black.scale, white.scale)
     frame.attrs["optimal_threshold"] = float(optimum)
     frame.attrs["vmax_at_optimal"] = float(1.0 - abs(black.cdf(optimum) - white.cdf(optimum)))
     frame.attrs["vmax_continuous"] = float(vmax_gamma_common_shape(shape, black.scale, white.scale))
     return frame
-
-
-def _optimal_threshold(
-    shape: float, black_scale: np.ndarray, white_scale: np.ndarray
-) -> np.ndarray:
-    """Vectorized ``I* = a ln(th_w / th_b) / (1/th_b - 1/th_w)``; NaN where the scales are equal."""
-    black_scale = np.asarray(black_scale, dtype=float)
-    white_scale = np.asarray(white_scale, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        value = shape * np.log(white_scale / black_scale) / (1 / black_scale - 1 / white_scale)
-    return np.where(np.isclose(black_scale, white_scale, rtol=1e-12, atol=0), np.nan, value)
 
 
 def ratio_curves(
@@ -134,7 +123,7 @@ def ratio_curves(
     white = GammaIncome.from_mean(white_mean, shape)
     black_means = white_mean / ratios
     black_scales = np.array([GammaIncome.from_mean(m, shape).scale for m in black_means])
-    optimum = _optimal_threshold(shape, black_scales, white.scale)
+    optimum = gamma_crossing(shape, black_scales, white.scale)
     pbp = stats.gamma.cdf(optimum, shape, scale=black_scales)
     pwp = stats.gamma.cdf(optimum, shape, scale=white.scale)
     # Identical distributions: every threshold gives equal poverty rates and V_max = 1.

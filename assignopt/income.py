@@ -25,6 +25,7 @@ __all__ = [
     "IncomeDistribution",
     "class_table",
     "district_quantile_edges",
+    "gamma_crossing",
     "optimal_poverty_threshold",
     "poverty_rate",
 ]
@@ -278,6 +279,33 @@ def _common_shape_gammas(black: IncomeDistribution, white: IncomeDistribution) -
     )
 
 
+def gamma_crossing(
+    shape: float, black_scale: np.ndarray | float, white_scale: np.ndarray | float
+) -> np.ndarray:
+    """Where two gamma densities of common ``shape`` cross, vectorized over the scales.
+
+    ``I* = a ln(th_w / th_b) / (1/th_b - 1/th_w)``; NaN where the scales are equal (identical
+    densities never cross).
+
+    Parameters
+    ----------
+    shape : float
+        Common gamma shape a.
+    black_scale, white_scale : float or array
+        Gamma scales th_b, th_w (dollars), broadcast together.
+
+    Returns
+    -------
+    numpy.ndarray
+        The crossing income I* (dollars).
+    """
+    black_scale = np.asarray(black_scale, dtype=float)
+    white_scale = np.asarray(white_scale, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = shape * np.log(white_scale / black_scale) / (1 / black_scale - 1 / white_scale)
+    return np.where(np.isclose(black_scale, white_scale, rtol=1e-12, atol=0), np.nan, value)
+
+
 def optimal_poverty_threshold(
     black: IncomeDistribution, white: IncomeDistribution, *, grid_points: int = 20_001
 ) -> float:
@@ -314,7 +342,7 @@ def optimal_poverty_threshold(
                 "the two income densities are identical, so they never cross and no poverty "
                 "threshold separates the groups (every threshold gives V_max = 1)"
             )
-        return float(black.shape * np.log(th_w / th_b) / (1.0 / th_b - 1.0 / th_w))
+        return float(gamma_crossing(black.shape, th_b, th_w))
 
     upper = max(black.upper_income(), white.upper_income())
     grid = np.linspace(0.0, upper, grid_points)[1:]

@@ -38,7 +38,10 @@ from assignopt.population import Population
 from assignopt.witness import OBJECTIVES, Witness
 
 __all__ = [
+    "InfeasiblePolicyError",
     "SegregationBound",
+    "extreme_compositions",
+    "freudenthal_cells",
     "maximum_segregation",
     "minimum_segregation",
     "school_terms",
@@ -799,6 +802,3 @@ def minimum_segregation(
         witness,
         notes=["every school mirrors the district; by convexity nothing is lower"],
     )
-
-
-__all__ += ["InfeasiblePolicyError", "extreme_compositions", "freudenthal_cells"]

@@ -52,6 +52,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--timeout", type=float, default=300)
     parser.add_argument("--child", nargs=4)
+    parser.add_argument(
+        "--max-arcs",
+        type=float,
+        default=float("inf"),
+        help="Skip sizes with more neighborhood-school pairs than this.",
+    )
     args = parser.parse_args()
     if args.child:
         n, s, solver, fixed = args.child
@@ -60,6 +66,9 @@ def main() -> None:
     print("neighborhoods x schools, solver, formulation, median s, peak MB, objective km")
     results = {}
     for n, s in SIZES:
+        if n * s > args.max_arcs:
+            print(f"{n} x {s}: skipped (over --max-arcs)")
+            continue
         for solver, fixed in PATHS:
             runs = []
             for _ in range(3):
@@ -81,6 +90,13 @@ def main() -> None:
                     )
                     runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
                 except subprocess.TimeoutExpired:
+                    break
+                except subprocess.CalledProcessError as exc:
+                    # SIGKILL here is the kernel's out-of-memory killer.
+                    print(
+                        f"{n} x {s}, {solver}: died ({exc.returncode}), likely out of memory",
+                        flush=True,
+                    )
                     break
             form = "fixed seats" if fixed else "enrolment <= capacity"
             if not runs:
