@@ -20,7 +20,7 @@ import time
 import numpy as np
 
 SIZES = [(200, 20), (2_000, 100), (10_000, 300), (50_000, 500)]
-PATHS = [("highs", False), ("highs", True), ("networkx", True)]
+PATHS = [("highs", False), ("highs", True), ("networkx", True), ("pricing", False)]
 
 
 def instance(n: int, s: int, seed: int = 0):
@@ -42,7 +42,12 @@ def one(n: int, s: int, solver: str, fixed: bool) -> dict:
 
     supply, cap, km, bands = instance(n, s)
     start = time.perf_counter()
-    result = transport_assignment(supply, cap, km, bands, solver=solver, fixed_enrolment=fixed)
+    if solver == "pricing":
+        result = transport_assignment(supply, cap, km, bands, method="pricing")
+    else:
+        result = transport_assignment(
+            supply, cap, km, bands, solver=solver, fixed_enrolment=fixed, method="dense"
+        )
     seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"seconds": seconds, "peak_mb": peak_mb, "objective_km": result.objective_km}
@@ -52,6 +57,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--timeout", type=float, default=300)
     parser.add_argument("--child", nargs=4)
+    parser.add_argument("--paths", default="highs,highs-fixed,networkx,pricing")
+    parser.add_argument("--min-arcs", type=float, default=0)
     parser.add_argument(
         "--max-arcs",
         type=float,
@@ -66,10 +73,12 @@ def main() -> None:
     print("neighborhoods x schools, solver, formulation, median s, peak MB, objective km")
     results = {}
     for n, s in SIZES:
-        if n * s > args.max_arcs:
-            print(f"{n} x {s}: skipped (over --max-arcs)")
+        if not args.min_arcs <= n * s <= args.max_arcs:
             continue
         for solver, fixed in PATHS:
+            name = solver + ("-fixed" if fixed and solver == "highs" else "")
+            if name not in args.paths.split(","):
+                continue
             runs = []
             for _ in range(3):
                 try:
@@ -98,7 +107,9 @@ def main() -> None:
                         flush=True,
                     )
                     break
-            form = "fixed seats" if fixed else "enrolment <= capacity"
+            form = ("fixed seats" if fixed else "enrolment <= capacity") + (
+                ", sparse arcs + pricing" if solver == "pricing" else ""
+            )
             if not runs:
                 print(f"{n} x {s}, {solver}, {form}, > {args.timeout:.0f} (timed out), -, -")
                 continue

@@ -370,3 +370,25 @@ def test_two_file_formats_round_trip(tmp_path, suffix):
         back = read_district(hoods, schools)
     assert back.counts() == pytest.approx(d.counts())
     assert back.capacity == pytest.approx(d.capacity)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_pricing_path_equals_the_dense_lp(seed):
+    supply, cap, km, bands = random_instance(seed, n=120, s=12, tight=False)
+    dense = transport_assignment(supply, cap, km, bands, method="dense")
+    priced = transport_assignment(supply, cap, km, bands, method="pricing")
+    assert "pricing rounds" in priced.formulation
+    assert priced.objective_km == pytest.approx(dense.objective_km, rel=1e-9)
+    check_assignment(priced.flows, supply, cap, bands)
+    # Same with a travel cap: pricing never adds a forbidden arc.
+    allowed = km <= np.quantile(km, 0.6)
+    allowed[np.arange(len(km)), km.argmin(axis=1)] = True
+    try:
+        capped = transport_assignment(supply, cap, km, bands, allowed=allowed, method="dense")
+    except Exception:
+        with pytest.raises(Exception, match="infeasible"):
+            transport_assignment(supply, cap, km, bands, allowed=allowed, method="pricing")
+        return
+    priced = transport_assignment(supply, cap, km, bands, allowed=allowed, method="pricing")
+    assert priced.objective_km == pytest.approx(capped.objective_km, rel=1e-9)
+    assert np.all(priced.flows.sum(axis=1)[~allowed] == 0)
