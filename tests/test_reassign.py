@@ -70,7 +70,17 @@ def test_properties(table):
     rate = poor.sum() / counts.sum()
     assert exact.poor_after / counts.sum(axis=1) == pytest.approx(np.full(len(poor), rate))
     band = race_proportional_reassignment(counts, poor, d)
-    # Band case: poor and nonpoor movers equal, so sizes are kept and totals by group too.
+    # Band case: poor and nonpoor movers are equal. Senders of poor students lose exactly
+    # `movers` poor, so the district keeps its poor only if the receivers gain as many, i.e.
+    # only if as many nonpoor left the other schools.
+    size = counts.sum(axis=1)
+    rate = poor / size
+    poor_out = np.clip(size * (rate - band.upper_edge), 0, None).sum()
+    nonpoor_out = np.clip(size * (band.lower_edge - rate), 0, None).sum()
+    assert poor_out == pytest.approx(nonpoor_out, abs=1e-6)
+    assert poor_out == pytest.approx(band.movers, abs=1e-6)
+    assert band.poor_after.sum() == pytest.approx(poor.sum())
+    # So sizes are kept, and totals by group too.
     assert band.counts_after.sum(axis=1) == pytest.approx(counts.sum(axis=1))
     assert band.counts_after.sum(axis=0) == pytest.approx(counts.sum(axis=0))
     # Senders stop at the (possibly tightened) edges, receivers are swapped to them: every
