@@ -57,6 +57,40 @@ class LinearProgram:
     integer: np.ndarray | None = None
     maximize: bool = True
 
+    @classmethod
+    def from_triplets(
+        cls,
+        rows: list[np.ndarray],
+        cols: list[np.ndarray],
+        vals: list[np.ndarray],
+        shape: tuple[int, int],
+        cost: np.ndarray,
+        row_lower: list[np.ndarray],
+        row_upper: list[np.ndarray],
+        *,
+        col_upper: np.ndarray | None = None,
+        integer: np.ndarray | None = None,
+        maximize: bool = True,
+    ) -> LinearProgram:
+        """Assemble a model from blocks of (row, column, value) triplets and row bounds.
+
+        Columns are bounded below by 0 and above by ``col_upper`` (infinity by default).
+        """
+        matrix = sp.csr_matrix(
+            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=shape
+        )
+        n_cols = shape[1]
+        return cls(
+            cost,
+            matrix,
+            np.concatenate(row_lower),
+            np.concatenate(row_upper),
+            np.zeros(n_cols),
+            np.full(n_cols, np.inf) if col_upper is None else col_upper,
+            integer,
+            maximize,
+        )
+
     @property
     def shape(self) -> tuple[int, int]:
         """(rows, columns)."""

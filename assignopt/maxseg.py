@@ -381,22 +381,10 @@ def _bracket_lp(
         n_cols += g_n
         integer = np.zeros(n_cols, bool)
         integer[k_id] = True
-    matrix = sp.csr_matrix(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-        shape=(n_rows, n_cols),
-    )
     cost = np.zeros(n_cols)
     cost[lam_id.ravel()] = phi.ravel()
-    col_upper = np.full(n_cols, np.inf)
-    return LinearProgram(
-        cost,
-        matrix,
-        np.concatenate(lo),
-        np.concatenate(hi),
-        np.zeros(n_cols),
-        col_upper,
-        integer,
-        maximize=True,
+    return LinearProgram.from_triplets(
+        rows, cols, vals, (n_rows, n_cols), cost, lo, hi, integer=integer, maximize=True
     )
 
 
@@ -544,6 +532,60 @@ def _witness_from_bracket(population, cells, solution, size):
     return Witness(x[used] * population.total, population, n_schools), used
 
 
+@dataclass
+class _CellRound:
+    """One bracket LP solved over a set of cells."""
+
+    lp: LinearProgram
+    solution: LPSolution
+    witness: Witness
+    used: np.ndarray
+    phi: np.ndarray
+    lower: float
+    upper: float
+    build_seconds: float
+
+
+def _solve_cells(population, rules, cells, objective, size, solver, time_limit) -> _CellRound:
+    """Build and solve the relaxation over ``cells``; its witness's index is the lower value."""
+    t0 = time.perf_counter()
+    phi = school_terms(cells, population.group_shares, objective)
+    lp = _bracket_lp(population, rules, cells, phi, size)
+    build_seconds = time.perf_counter() - t0
+    solution = solve(lp, solver, time_limit, _BRACKET_OPTIONS)
+    _raise_unsolved(solution, "bracket LP")
+    witness, used = _witness_from_bracket(population, cells, solution, size)
+    upper = solution.dual_bound if size is not None else solution.objective
+    return _CellRound(
+        lp, solution, witness, used, phi, witness.index(objective), upper, build_seconds
+    )
+
+
+def _bracket_result(
+    objective, best, upper_best, gap, exact, size, last, start, build, solve_time, iteration, notes
+) -> SegregationBound:
+    lower, witness = best
+    status = last.solution.status if upper_best - lower <= gap else "gap_not_reached"
+    return SegregationBound(
+        objective,
+        "max",
+        lower,
+        max(upper_best, lower),
+        exact,
+        "bracket MILP" if size is not None else "bracket LP",
+        status,
+        last.solution.solver,
+        time.perf_counter() - start,
+        build,
+        solve_time,
+        iteration,
+        witness,
+        last.lp.shape[1],
+        last.lp.shape[0],
+        notes,
+    )
+
+
 def _bracket_two_groups(
     population, rules, objective, size, gap, solver, max_iterations, time_limit, start
 ):
@@ -553,27 +595,21 @@ def _bracket_two_groups(
     best: tuple[float, Witness] | None = None
     upper_best = 1.0  # no index exceeds 1
     for iteration in range(1, max_iterations + 1):  # noqa: B007 (reported after the loop)
-        t0 = time.perf_counter()
         cells = _interval_cells(breakpoints)
-        phi = school_terms(cells, population.group_shares, objective)
-        lp = _bracket_lp(population, rules, cells, phi, size)
-        build += time.perf_counter() - t0
-        solution = solve(lp, solver, time_limit, _BRACKET_OPTIONS)
-        solve_time += solution.seconds
-        _raise_unsolved(solution, "bracket LP")
-        witness, used = _witness_from_bracket(population, cells, solution, size)
-        lower = witness.index(objective)
-        upper = solution.dual_bound if size is not None else solution.objective
-        if best is None or lower > best[0]:
-            best = (lower, witness)
-        upper_best = min(upper_best, upper)
+        last = _solve_cells(population, rules, cells, objective, size, solver, time_limit)
+        build += last.build_seconds
+        solve_time += last.solution.seconds
+        if best is None or last.lower > best[0]:
+            best = (last.lower, last.witness)
+        upper_best = min(upper_best, last.upper)
         if upper_best - best[0] <= gap:
             break
         # Split each cell that holds part of the gap at the witness's Black share there.
+        witness, used = last.witness, last.used
         comp = witness.group_counts[:, 0] / witness.sizes
         a, b = breakpoints[:-1][used], breakpoints[1:][used]
         weight = witness.sizes / population.total
-        chord = _chord(cells[used], phi[used], comp)
+        chord = _chord(cells[used], last.phi[used], comp)
         contribution = weight * (
             chord
             - school_terms(np.column_stack([comp, 1 - comp]), population.group_shares, objective)
@@ -582,28 +618,22 @@ def _bracket_two_groups(
         inside = (comp - a > 1e-9) & (b - comp > 1e-9)
         new = np.where(inside, comp, (a + b) / 2)[split]
         breakpoints = np.unique(np.concatenate([breakpoints, new]))
-    lower, witness = best
-    status = solution.status if upper_best - lower <= gap else "gap_not_reached"
     exact = objective == "D" and size is None
     notes = [f"{len(breakpoints) - 1} Black-share cells after {iteration} refinements"]
     if exact:
         notes.append("D is linear on each side of the district share: the bracket is exact")
-    return SegregationBound(
+    return _bracket_result(
         objective,
-        "max",
-        lower,
-        max(upper_best, lower),
+        best,
+        upper_best,
+        gap,
         exact,
-        "bracket MILP" if size is not None else "bracket LP",
-        status,
-        solution.solver,
-        time.perf_counter() - start,
+        size,
+        last,
+        start,
         build,
         solve_time,
         iteration,
-        witness,
-        lp.shape[1],
-        lp.shape[0],
         notes,
     )
 
@@ -714,44 +744,31 @@ def _bracket_multigroup(
     iteration = 0
     while iteration < max_iterations and divisions <= limit:
         iteration += 1
-        t0 = time.perf_counter()
         cells = freudenthal_cells(m, divisions)
-        phi = school_terms(cells, population.group_shares, objective)
-        lp = _bracket_lp(population, rules, cells, phi, size)
-        build += time.perf_counter() - t0
-        solution = solve(lp, solver, time_limit, _BRACKET_OPTIONS)
-        solve_time += solution.seconds
-        _raise_unsolved(solution, "bracket LP")
-        witness, _ = _witness_from_bracket(population, cells, solution, size)
-        lower = witness.index(objective)
-        upper = solution.dual_bound if size is not None else solution.objective
-        upper_best = min(upper_best, upper, 1.0)
-        if best is None or lower > best[0]:
-            best = (lower, witness)
+        last = _solve_cells(population, rules, cells, objective, size, solver, time_limit)
+        build += last.build_seconds
+        solve_time += last.solution.seconds
+        upper_best = min(upper_best, last.upper)
+        if best is None or last.lower > best[0]:
+            best = (last.lower, last.witness)
         if upper_best - best[0] <= gap:
             break
         divisions *= 2
-    lower, witness = best
-    status = solution.status if upper_best - lower <= gap else "gap_not_reached"
     notes = [f"Freudenthal triangulation with grid step 1/{divisions} of the {m}-group simplex"]
-    if status == "gap_not_reached":
+    if upper_best - best[0] > gap:
         notes.append(f"stopped at the finest grid for {m} groups; the bracket is still certified")
-    return SegregationBound(
+    return _bracket_result(
         objective,
-        "max",
-        lower,
-        max(upper_best, lower),
+        best,
+        upper_best,
+        gap,
         False,
-        "bracket MILP" if size is not None else "bracket LP",
-        status,
-        solution.solver,
-        time.perf_counter() - start,
+        size,
+        last,
+        start,
         build,
         solve_time,
         iteration,
-        witness,
-        lp.shape[1],
-        lp.shape[0],
         notes,
     )
 

@@ -279,18 +279,8 @@ def _transport_lp(
         add(r, c, np.concatenate(slack_sign))
         n_cols += r.size
         cost = np.concatenate([np.zeros(n_pairs * k), np.ones(r.size)])
-    matrix = sp.csr_matrix(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n_rows, n_cols)
-    )
-    return LinearProgram(
-        cost,
-        matrix,
-        np.concatenate(lo),
-        np.concatenate(hi),
-        np.zeros(n_cols),
-        np.full(n_cols, np.inf),
-        None,
-        maximize=False,
+    return LinearProgram.from_triplets(
+        rows, cols, vals, (n_rows, n_cols), cost, lo, hi, maximize=False
     )
 
 
