@@ -356,12 +356,7 @@ def test_road_network_distances_follow_the_graph():
 def test_two_file_formats_round_trip(tmp_path, suffix):
     d = tiny_district([[[10, 5], [0, 3]], [[1, 0], [4, 10]]], [20, 20])
     hoods, schools = tmp_path / f"hoods{suffix}", tmp_path / f"schools{suffix}"
-    if suffix == ".parquet":
-        d.neighborhoods.to_parquet(hoods)
-        d.schools.to_parquet(schools)
-    else:
-        d.neighborhoods.to_file(hoods)
-        d.schools.to_file(schools)
+    write_district(d, hoods, schools)
     if suffix == ".shp":  # names cut to 10 characters: refused without groups, mapped with
         with pytest.raises(InputError, match="cut column names to 10 characters"):
             read_district(hoods, schools)
@@ -370,6 +365,8 @@ def test_two_file_formats_round_trip(tmp_path, suffix):
         back = read_district(hoods, schools)
     assert back.counts() == pytest.approx(d.counts())
     assert back.capacity == pytest.approx(d.capacity)
+    with pytest.raises(InputError, match="only a GeoPackage holds both layers"):
+        write_district(d, tmp_path / "both.geojson")
 
 
 @pytest.mark.parametrize("seed", range(3))

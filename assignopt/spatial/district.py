@@ -258,9 +258,37 @@ def _read_layer(path: Path, layer: str | None) -> gpd.GeoDataFrame:
         raise InputError(f"{where}: cannot be read ({type(exc).__name__}: {exc})") from None
 
 
-def write_district(district: District, path: str | Path) -> Path:
-    """Write both layers to a GeoPackage (layers ``neighborhoods`` and ``schools``)."""
+def write_district(district: District, path: str | Path, schools: str | Path | None = None) -> Path:
+    """Write a district: both layers to one GeoPackage, or to two files of another format.
+
+    Parameters
+    ----------
+    district : District
+        The district.
+    path : str or Path
+        A ``.gpkg`` (layers ``neighborhoods`` and ``schools``), or the neighborhoods file
+        (``.geojson``, ``.shp``, ``.parquet`` for GeoParquet, ...) when ``schools`` is given.
+    schools : str or Path, optional
+        The schools file, for formats that hold one layer.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
     path = Path(path)
-    district.neighborhoods.to_file(path, layer="neighborhoods", driver="GPKG")
-    district.schools.to_file(path, layer="schools", driver="GPKG")
+    if schools is None:
+        if path.suffix.lower() != ".gpkg":
+            raise InputError(
+                f"{path}: only a GeoPackage holds both layers; give a schools file "
+                "too (read_district(path, schools) reads the pair back)"
+            )
+        district.neighborhoods.to_file(path, layer="neighborhoods", driver="GPKG")
+        district.schools.to_file(path, layer="schools", driver="GPKG")
+        return path
+    for frame, target in ((district.neighborhoods, path), (district.schools, Path(schools))):
+        if target.suffix.lower() == ".parquet":
+            frame.to_parquet(target)
+        else:
+            frame.to_file(target)
     return path
