@@ -196,12 +196,12 @@ def transport_by_pricing(
     arc_n, arc_k, arc_s = (np.concatenate(a) for a in (all_n, all_k, all_s))
     flows = np.zeros((n, k, s))
     np.add.at(flows, (arc_n, arc_k, arc_s), np.maximum(x[n * k :], 0.0))
-    return TransportSolution(
+    return TransportSolution.from_flows(
         flows,
-        float(np.einsum("nks,ns->", flows, km)),
+        km,
         "optimal",
         "highs (pricing)",
-        time.perf_counter() - start,
+        start,
         f"enrolment up to capacity; {rounds} pricing rounds, {arc_n.size:,} arcs, "
         f"min reduced cost {min_reduced:.2e}",
     )

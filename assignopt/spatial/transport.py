@@ -51,6 +51,28 @@ class TransportSolution:
     formulation: str
     gap: float = 0.0
 
+    @classmethod
+    def from_flows(
+        cls,
+        flows: np.ndarray,
+        km: np.ndarray,
+        status: str,
+        solver: str,
+        start: float,
+        formulation: str,
+        gap: float = 0.0,
+    ) -> TransportSolution:
+        """A solution whose objective (student-km) and time are derived from its flows."""
+        return cls(
+            flows,
+            float(np.einsum("nks,ns->", flows, km)),
+            status,
+            solver,
+            time.perf_counter() - start,
+            formulation,
+            gap,
+        )
+
 
 def seat_bounds(
     enrolment: np.ndarray, bands: list[ClassBand], n_classes: int
@@ -202,12 +224,12 @@ def transport_assignment(
         )
     flows = np.zeros((n, k, s))
     flows[pair_n, :, pair_s] = np.maximum(solution.x[: pair_n.size * k].reshape(-1, k), 0.0)
-    return TransportSolution(
+    return TransportSolution.from_flows(
         flows,
-        float(np.einsum("nks,ns->", flows, km)),
+        km,
         solution.status,
         solution.solver,
-        time.perf_counter() - start,
+        start,
         "fixed seats" if fixed_enrolment else "enrolment up to capacity",
     )
 
@@ -341,12 +363,12 @@ def _whole_neighborhoods(
     flows = np.zeros((n, k, s))
     flows[pair_n[y], :, pair_s[y]] = supply[pair_n[y]]
     gap = solution.mip_gap if np.isfinite(solution.mip_gap) else 0.0
-    return TransportSolution(
+    return TransportSolution.from_flows(
         flows,
-        float(np.einsum("nks,ns->", flows, km)),
+        km,
         solution.status,
         solution.solver,
-        time.perf_counter() - start,
+        start,
         "whole neighborhoods (MILP)",
         float(gap),
     )
@@ -426,13 +448,13 @@ def _networkx(supply, capacity, km, bands, fixed_enrolment) -> TransportSolution
     flows = np.zeros((n, k, s))
     for i in range(n):
         for c in range(k):
-            for (_, j, _), value in ((t, v) for t, v in flow[("n", i, c)].items()):
+            for (_, j, _), value in flow[("n", i, c)].items():
                 flows[i, c, j] = value
-    return TransportSolution(
+    return TransportSolution.from_flows(
         flows,
-        float(np.einsum("nks,ns->", flows, km)),
+        km,
         "optimal",
         "networkx",
-        time.perf_counter() - start,
+        start,
         "fixed seats" if fixed_enrolment else "enrolment up to capacity",
     )
