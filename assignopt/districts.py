@@ -125,7 +125,8 @@ def district_table(
     Returns
     -------
     (pandas.DataFrame, BatchOutcome)
-        One row per finished district, sorted by the possible maximum; and the batch outcome
+        One row per finished district, sorted by the possible maximum (ties by district id);
+        and the batch outcome
         (with failures by district id).
     """
     for column in (district, poor):
@@ -148,10 +149,13 @@ def district_table(
         progress=progress,
         desc="districts",
     )
-    rows = [{"district": k, **v} for k, v in outcome.items()]
+    # Rows in job order, then sorted with the district id breaking ties, so the table does
+    # not depend on the order in which jobs finished (local processes and Dask differ).
+    rows = [{"district": job_id, **outcome[job_id]} for job_id, _ in jobs if job_id in outcome]
     frame = pd.DataFrame(rows)
     if len(frame):
-        frame = frame.sort_values("v_possible_max").reset_index(drop=True)
+        frame = frame.sort_values(["v_possible_max", "district"], kind="stable")
+        frame = frame.reset_index(drop=True)
     return frame, outcome
 
 
