@@ -4,7 +4,7 @@ Run: ``python benchmarks/bench_assign.py [--timeout SECONDS]``. Each (size, solv
 in a fresh process, three times; the median wall time of the solve call and the largest peak
 resident memory are printed. Instances: neighborhoods uniform in a 10 km square, two classes
 (30% poor), schools uniform, capacities summing exactly to enrolment (so the fixed-seat
-networkx path applies), band d = 0.05 on the poverty rate.
+networkx and OR-Tools paths apply), band d = 0.05 on the poverty rate.
 """
 
 from __future__ import annotations
@@ -20,7 +20,13 @@ import time
 import numpy as np
 
 SIZES = [(200, 20), (2_000, 100), (10_000, 300), (50_000, 500)]
-PATHS = [("highs", False), ("highs", True), ("networkx", True), ("pricing", False)]
+PATHS = [
+    ("highs", False),
+    ("highs", True),
+    ("networkx", True),
+    ("pricing", False),
+    ("ortools", True),
+]
 
 
 def instance(n: int, s: int, seed: int = 0):
@@ -44,20 +50,30 @@ def one(n: int, s: int, solver: str, fixed: bool) -> dict:
     start = time.perf_counter()
     if solver == "pricing":
         result = transport_assignment(supply, cap, km, bands, method="pricing")
+    elif solver == "ortools":
+        result = transport_assignment(
+            supply, cap, km, bands, solver="ortools", fixed_enrolment=True
+        )
     else:
         result = transport_assignment(
             supply, cap, km, bands, solver=solver, fixed_enrolment=fixed, method="dense"
         )
     seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"seconds": seconds, "peak_mb": peak_mb, "objective_km": result.objective_km}
+    return {
+        "seconds": seconds,
+        "peak_mb": peak_mb,
+        "objective_km": result.objective_km,
+        "gap": result.gap,
+        "formulation": result.formulation,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--timeout", type=float, default=300)
     parser.add_argument("--child", nargs=4)
-    parser.add_argument("--paths", default="highs,highs-fixed,networkx,pricing")
+    parser.add_argument("--paths", default="highs,highs-fixed,networkx,pricing,ortools")
     parser.add_argument("--min-arcs", type=float, default=0)
     parser.add_argument(
         "--max-arcs",
@@ -108,7 +124,7 @@ def main() -> None:
                     )
                     break
             form = ("fixed seats" if fixed else "enrolment <= capacity") + (
-                ", sparse arcs + pricing" if solver == "pricing" else ""
+                ", sparse arcs + pricing" if solver in ("pricing", "ortools") else ""
             )
             if not runs:
                 print(f"{n} x {s}, {solver}, {form}, > {args.timeout:.0f} (timed out), -, -")
@@ -120,6 +136,8 @@ def main() -> None:
                 f"{max(r['peak_mb'] for r in runs):.0f}, {runs[0]['objective_km']:.3f}",
                 flush=True,
             )
+            if solver == "ortools":
+                print(f"    gap {runs[0]['gap']:.1e}; {runs[0]['formulation']}", flush=True)
     for solver, fixed in PATHS:
         points = sorted(
             (arcs, t) for (sv, fx, arcs), t in results.items() if sv == solver and fx == fixed

@@ -217,6 +217,22 @@ def test_assign_cli_round_trip(tmp_path):
     assert flows["students"].sum() == pytest.approx(200)
 
 
+def test_assign_cli_with_the_ortools_min_cost_flow(tmp_path):
+    pytest.importorskip("ortools")
+    d = tiny_district([[[100, 0], [0, 0]], [[0, 0], [0, 100]]], [100, 100])
+    path = write_district(d, tmp_path / "tiny.gpkg")
+    args = ["assign", str(path), "--tolerance", "0", "--solver", "ortools", "--json"]
+    result = CliRunner().invoke(main, [*args, "--fixed-enrolment", "--out", str(tmp_path / "a")])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["solver"].startswith("ortools") and out["status"] == "optimal"
+    assert out["objective_km"] == pytest.approx(900.0)  # as the LP in the round trip above
+    # A band on a free enrolment is not a network: a clear error, no traceback.
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "b")])
+    assert result.exit_code != 0
+    assert "fixed enrolment" in result.output and "Traceback" not in result.output
+
+
 def test_sacramento_sample_runs():
     d = read_district("sample_districts/sacramento_county_2000.gpkg")
     assert d.groups == ("black", "white", "hispanic", "asian", "other")

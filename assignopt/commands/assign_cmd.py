@@ -31,7 +31,12 @@ from assignopt.policy import Policy
 )
 @tolerance_option
 @click.option(
-    "--solver", type=click.Choice([*SOLVERS, "networkx"]), default="highs", show_default=True
+    "--solver",
+    type=click.Choice([*SOLVERS, "networkx", "ortools"]),
+    default="highs",
+    show_default=True,
+    help="With highs, districts beyond 50,000 neighborhood-school pairs go to the OR-Tools "
+    "min-cost flow (fixed enrolment or no band; the 'fast' extra) or to HiGHS pricing.",
 )
 @click.option(
     "--fixed-enrolment",

@@ -195,7 +195,7 @@ def assign_district(
         Neighborhoods and schools.
     policy : Policy, optional
         Income-balance policy (tolerance on each class share); perfect balance by default.
-    solver : {"highs", "cbc", "pulp-highs", "networkx"}
+    solver : {"highs", "cbc", "pulp-highs", "networkx", "ortools"}
         Solver of the assignment.
     fixed_enrolment : bool
         Every school enrols exactly its capacity (capacities must sum to enrolment).

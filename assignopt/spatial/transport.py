@@ -12,7 +12,10 @@ Two formulations and solvers:
 - with *fixed* enrolments ``E_s`` (capacities that sum exactly to enrolment), the bands become
   integer seat bounds per school and class, ``ceil(lower E_s) <= seats <= floor(upper E_s)``,
   and the problem is a min-cost flow solved by networkx (integer counts, costs in mm). The LP
-  solves that same fixed-seat model too, so the two can be compared exactly.
+  solves that same fixed-seat model too, so the two can be compared exactly;
+- for large districts, the same min-cost flow on a sparse, priced arc set with OR-Tools
+  (:mod:`assignopt.spatial.netflow`; the ``fast`` extra), and the free-enrolment LP on a
+  sparse, priced arc set with HiGHS (:mod:`assignopt.spatial.pricing`).
 """
 
 from __future__ import annotations
@@ -128,8 +131,10 @@ def transport_assignment(
     bands : list of (mask, lower, upper), optional
         Each school's share of the classes in ``mask`` must lie in [lower, upper]. None or an
         empty list: no income policy (nearest school subject to capacities).
-    solver : {"highs", "cbc", "pulp-highs", "networkx"}
-        ``networkx`` needs ``fixed_enrolment`` (or no bands) and whole numbers of students.
+    solver : {"highs", "cbc", "pulp-highs", "networkx", "ortools"}
+        ``networkx`` and ``ortools`` (the min-cost flow of
+        :mod:`assignopt.spatial.netflow`) need ``fixed_enrolment`` (or no bands) and whole
+        numbers of students; ``ortools`` also takes a travel cap.
     fixed_enrolment : bool
         Every school enrols exactly its capacity (capacities must sum to enrolment).
     time_limit : float, optional
@@ -141,8 +146,10 @@ def transport_assignment(
         relative gap is reported.
     method : {"auto", "dense", "pricing"}
         ``dense`` builds every arc; ``pricing`` grows a sparse arc set until no left-out arc
-        prices negative (exact; :mod:`assignopt.spatial.pricing`). ``auto`` prices beyond
-        ``PRICING_MIN_PAIRS`` neighborhood-school pairs for the free-enrolment HiGHS LP.
+        prices negative (exact; :mod:`assignopt.spatial.pricing`). ``auto``, beyond
+        ``PRICING_MIN_PAIRS`` neighborhood-school pairs with the default solver, uses the
+        OR-Tools min-cost flow when the problem is a network (fixed seats or no bands, whole
+        students) and OR-Tools is installed, and HiGHS pricing otherwise.
 
     Returns
     -------
@@ -180,6 +187,19 @@ def transport_assignment(
             f"infeasible travel cap: neighborhood {stranded[0]} ({supply[stranded[0]].sum():.0f} "
             "students) has no school within reach; raise the cap"
         )
+    if solver == "ortools" or (
+        solver == "highs"
+        and method == "auto"
+        and n * s > PRICING_MIN_PAIRS
+        and not whole_neighborhoods
+        and _network_ready(supply, capacity, bands, fixed_enrolment)
+    ):
+        if whole_neighborhoods:
+            raise InputError("the ortools solver has no whole-neighborhood mode; use highs")
+        from assignopt.spatial.netflow import seat_model, transport_by_network
+
+        seats = seat_model(capacity, bands, k, fixed_enrolment)
+        return transport_by_network(supply, km, seats, allowed=allowed)
     if solver == "networkx":
         if not allowed.all():
             raise InputError("the networkx solver does not take a travel cap; use an LP solver")
@@ -232,6 +252,15 @@ def transport_assignment(
         start,
         "fixed seats" if fixed_enrolment else "enrolment up to capacity",
     )
+
+
+def _network_ready(supply, capacity, bands, fixed_enrolment) -> bool:
+    """Whether the OR-Tools min-cost flow applies: a network form, whole numbers, installed."""
+    from assignopt.spatial.netflow import network_available
+
+    single = all(np.count_nonzero(mask) == 1 for mask, _, _ in bands)
+    whole = np.allclose(supply, np.round(supply)) and np.allclose(capacity, np.round(capacity))
+    return (not bands or (fixed_enrolment and single)) and whole and network_available()
 
 
 def _transport_lp(

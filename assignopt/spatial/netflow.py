@@ -1,0 +1,580 @@
+"""Exact minimum-transport assignment as a min-cost flow: multilevel, sparse, priced.
+
+The network form covers fixed seats with single-class bands (each school enrols exactly its
+capacity; class seats ``L[s, k] <= seats <= U[s, k]``, :func:`~assignopt.spatial.transport.
+seat_bounds`) and free enrolment without an income policy (the nearest-school baseline). Costs
+are whole millimetres and students whole numbers; the flow code is OR-Tools' cost-scaling
+min-cost flow (the optional ``fast`` extra).
+
+Nodes: one per (neighborhood, class) with students, one per (school, class), one per school,
+a sink for empty seats and a "hub" that moves students between schools at a high cost, so that
+every restricted problem is feasible. The algorithm:
+
+1. **Levels.** Neighborhoods are clustered by their nearest school, then by their two and three
+   nearest schools; each coarser problem (summed students, student-weighted mean distances) is
+   solved first and hands down the potentials of its (school, class) nodes and its support.
+2. **Candidate arcs.** At each level a neighborhood class keeps the arcs its cluster used one
+   level up and every arc within ``delta`` of its best reduced distance under those
+   potentials. One with a single candidate is *folded*: its students are fixed to that school
+   and it leaves the flow problem, which holds only the contested neighborhoods.
+3. **Pricing.** After each solve, node potentials are rebuilt from the flow
+   (:mod:`assignopt.spatial.potentials`) and every arc left out, over all N x S pairs, is
+   priced in numpy; arcs with negative reduced cost join and the restricted problem is solved
+   again. At the finest level this ends only when no arc prices negative and the hub carries
+   nothing: that is the proof that the sparse optimum is optimal for all arcs (integer costs,
+   exact arithmetic).
+4. **Certificate.** The potentials also give a lower bound on the optimum with the unrounded
+   distances (weak duality); the relative gap between it and the flow's distance is reported.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from assignopt.errors import AssignoptError, InputError
+from assignopt.spatial.potentials import node_potentials
+from assignopt.spatial.transport import ClassBand, TransportSolution, seat_bounds
+
+__all__ = ["SeatModel", "network_available", "seat_model", "transport_by_network"]
+
+MM_PER_KM = 1_000_000
+# Never priced negative: the cost of a pair a travel cap forbids.
+FORBIDDEN = np.int64(2**50)
+# Rows per block when pricing, to bound the temporary arrays.
+BLOCK = 4096
+
+
+def network_available() -> bool:
+    """Whether OR-Tools' min-cost flow (the ``fast`` extra) can be imported."""
+    try:
+        from ortools.graph.python import min_cost_flow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@dataclass
+class SeatModel:
+    """Per-school seat limits of the network form (whole students).
+
+    Attributes
+    ----------
+    lower, upper : numpy.ndarray
+        ``(S, K)`` bounds on each school's seats of each class.
+    enrol_min, enrol_max : numpy.ndarray
+        ``(S,)`` bounds on each school's enrolment.
+    """
+
+    lower: np.ndarray
+    upper: np.ndarray
+    enrol_min: np.ndarray
+    enrol_max: np.ndarray
+
+
+def seat_model(
+    capacity: np.ndarray, bands: list[ClassBand], n_classes: int, fixed_enrolment: bool
+) -> SeatModel:
+    """The network form of a policy, or an :class:`InputError` if it has none.
+
+    Fixed enrolment turns single-class bands into integer seat bounds; free enrolment is a
+    network only without bands (a share of a free enrolment is not a flow bound).
+    """
+    capacity = np.asarray(capacity, float)
+    if not np.allclose(capacity, np.round(capacity)):
+        raise InputError("the network solver needs whole numbers of seats")
+    cap = np.round(capacity).astype(np.int64)
+    if fixed_enrolment:
+        lower, upper = seat_bounds(capacity, bands, n_classes)
+        return SeatModel(lower.astype(np.int64), upper.astype(np.int64), cap, cap)
+    if bands:
+        raise InputError(
+            "the network solver balances income only with fixed enrolment (capacities equal "
+            "to enrolment); use the LP"
+        )
+    zero = np.zeros((cap.size, n_classes), np.int64)
+    return SeatModel(zero, np.repeat(cap[:, None], n_classes, axis=1), np.zeros_like(cap), cap)
+
+
+def transport_by_network(
+    supply: np.ndarray,
+    km: np.ndarray,
+    seats: SeatModel,
+    *,
+    allowed: np.ndarray | None = None,
+    levels: int = 3,
+    delta_km: float | None = None,
+) -> TransportSolution:
+    """Minimum student-km assignment in the network form, proven optimal by pricing.
+
+    Parameters
+    ----------
+    supply : numpy.ndarray
+        Whole students by neighborhood and class, ``(N, K)``.
+    km : numpy.ndarray
+        Distances, ``(N, S)``.
+    seats : SeatModel
+        Seat limits (:func:`seat_model`).
+    allowed : numpy.ndarray of bool, optional
+        ``(N, S)`` pairs that may carry students (a travel cap).
+    levels : int
+        Coarse levels before the neighborhoods themselves (0 to 3).
+    delta_km : float, optional
+        Width of the band of near-best arcs kept as candidates; by default three quarters of
+        the median distance to the nearest school.
+
+    Returns
+    -------
+    TransportSolution
+        ``status`` "optimal", ``gap`` the certified relative gap against the unrounded
+        distances, ``formulation`` the levels, rounds and arcs used.
+
+    Raises
+    ------
+    InputError
+        If students are not whole numbers or OR-Tools is missing.
+    AssignoptError
+        If the seats cannot take every student: names the neighborhood with no school in
+        reach, or the school and class short of (or swamped by) students within the reach
+        allowed.
+    """
+    if not network_available():
+        raise InputError(
+            "the network solver needs OR-Tools: pip install 'assignopt[fast]' (or use the LP)"
+        )
+    start = time.perf_counter()
+    supply = np.asarray(supply, float)
+    if not np.allclose(supply, np.round(supply)):
+        raise InputError("the network solver needs whole numbers of students")
+    supply_i = np.round(supply).astype(np.int64)
+    km = np.asarray(km, float)
+    n, k = supply_i.shape
+    s = km.shape[1]
+    allowed = np.ones((n, s), bool) if allowed is None else np.asarray(allowed, bool)
+    _check_seats(supply_i, seats)
+    stranded = np.flatnonzero(~allowed.any(axis=1) & (supply_i.sum(axis=1) > 0))
+    if stranded.size:
+        raise AssignoptError(
+            f"infeasible travel cap: neighborhood {stranded[0]} has no school within reach"
+        )
+    cost = np.rint(km * MM_PER_KM).astype(np.int64)
+    capped = not allowed.all()
+    max_cost = max(int(cost[allowed].max() if capped else cost.max()), 1)
+    if capped:
+        cost[~allowed] = FORBIDDEN
+    if delta_km is None:
+        nearest = cost.min(axis=1)
+        delta_km = 0.75 * float(np.median(nearest[nearest < FORBIDDEN])) / MM_PER_KM
+    delta = int(round(delta_km * MM_PER_KM))
+    labels = _cluster_labels(cost, levels)
+    potentials = None
+    support = None  # arcs carrying students one level up
+    up_label = None  # neighborhood -> cluster one level up
+    log = []
+    fixed = bool(np.array_equal(seats.enrol_min, seats.enrol_max))
+    for label in [*labels, None]:
+        final = label is None
+        if final:
+            lv_supply, lv_cost = supply_i, cost
+            label = np.arange(n)
+        else:
+            lv_supply, lv_cost = _coarsen(supply_i, km, allowed if capped else None, label)
+        up = None
+        if up_label is not None:
+            up = np.empty(lv_supply.shape[0], np.int64)
+            up[label] = up_label
+        arcs = _initial_arcs(lv_supply, lv_cost, potentials, delta, support, up, n_nearest=12)
+        level = _Level(lv_supply, lv_cost, seats, max_cost)
+        result = level.solve(arcs, exact=final)
+        what = "neighborhoods" if final else "clusters"
+        rounds = f"{result.rounds} round{'s' if result.rounds > 1 else ''}"
+        log.append(f"{lv_supply.shape[0]:,} {what} ({rounds})")
+        potentials = result.sink_potentials
+        support = result.support
+        up_label = label
+    flows = np.zeros((n, k, s))
+    src, school, amount = result.flows
+    flows[src // k, src % k, school] = amount
+    gap = _certified_gap(flows, supply_i, km, allowed, seats, result.potentials)
+    return TransportSolution.from_flows(
+        flows,
+        km,
+        "optimal",
+        "ortools (network, pricing)",
+        start,
+        f"{'fixed seats' if fixed else 'enrolment up to capacity'} as a min-cost flow; levels: "
+        f"{', '.join(log)}; {result.n_arcs:,} arcs of "
+        f"{n * k * s:,}; min reduced cost {result.min_reduced} mm; certified gap "
+        f"{gap:.1e}",
+        gap=gap,
+    )
+
+
+def _check_seats(supply: np.ndarray, seats: SeatModel) -> None:
+    """Seat limits that no assignment can meet, named before any solve."""
+    total = int(supply.sum())
+    if seats.enrol_max.sum() < total:
+        raise AssignoptError(f"infeasible: {seats.enrol_max.sum():,} seats for {total:,} students")
+    if seats.enrol_min.sum() > total:
+        raise AssignoptError(
+            f"infeasible: schools must enrol {seats.enrol_min.sum():,} but there are only "
+            f"{total:,} students"
+        )
+    for c in range(supply.shape[1]):
+        need, room = seats.lower[:, c].sum(), seats.upper[:, c].sum()
+        have = supply[:, c].sum()
+        if need > have or room < have:
+            raise AssignoptError(
+                f"infeasible policy: the schools' class-{c} seats range over [{need:,}, "
+                f"{room:,}] but there are {have:,} class-{c} students; widen the tolerance"
+            )
+
+
+def _cluster_labels(cost: np.ndarray, levels: int) -> list[np.ndarray]:
+    """Cluster labels, coarse to fine: neighborhoods sharing their 1, 2, 3 nearest schools.
+
+    A level is kept only if it has at most 60% of the sources of the next finer one.
+    """
+    n, s = cost.shape
+    depth = min(levels, s)
+    if depth == 0 or n < 50:
+        return []
+    near = np.argpartition(cost, depth - 1, axis=1)[:, :depth] if depth < s else None
+    if near is None:
+        near = np.tile(np.arange(s), (n, 1))
+    near = np.take_along_axis(near, np.argsort(np.take_along_axis(cost, near, 1), 1), 1)
+    key = np.zeros(n, np.int64)
+    labels = []
+    for d in range(depth):
+        key = key * s + near[:, d]
+        labels.append(np.unique(key, return_inverse=True)[1].ravel())
+    kept, size = [], n
+    for label in reversed(labels):
+        count = int(label.max()) + 1
+        if count <= 0.6 * size:
+            kept.append(label)
+            size = count
+    return kept[::-1]
+
+
+def _coarsen(supply, km, allowed, label):
+    """Summed students and student-weighted mean distances (mm) of each cluster.
+
+    With a travel cap (``allowed`` not None) a cluster reaches a school if any member does,
+    and its distance is the mean over those members.
+    """
+    n = label.size
+    count = int(label.max()) + 1
+    weight = supply.sum(axis=1) + 1e-9
+    member = sp.csr_matrix((weight, (label, np.arange(n))), shape=(count, n))
+    coarse_supply = np.zeros((count, supply.shape[1]), np.int64)
+    np.add.at(coarse_supply, label, supply)
+    if allowed is None:
+        mean_km = (member @ km) / np.asarray(member.sum(axis=1))
+        return coarse_supply, np.rint(mean_km * MM_PER_KM).astype(np.int64)
+    weight_reach = member @ allowed.astype(float)
+    mean_km = (member @ np.where(allowed, km, 0.0)) / np.maximum(weight_reach, 1e-300)
+    cost = np.rint(mean_km * MM_PER_KM).astype(np.int64)
+    cost[weight_reach <= 0] = FORBIDDEN
+    return coarse_supply, cost
+
+
+def _initial_arcs(supply, cost, potentials, delta, support, up, n_nearest):
+    """Candidate arcs of a level as (source id = row * K + class, school).
+
+    Without potentials (the coarsest level): each source's ``n_nearest`` schools. Otherwise the
+    arcs within ``delta`` of the source's best reduced distance, plus the arcs its cluster
+    carried one level up (``support``, mapped through ``up``: row -> cluster one level up),
+    which alone already make a feasible restricted problem.
+    """
+    n, k = supply.shape
+    s = cost.shape[1]
+    live = supply > 0
+    parts = []
+    if potentials is None:
+        m = min(n_nearest, s)
+        near = (
+            np.argpartition(cost, m - 1, axis=1)[:, :m] if m < s else np.tile(np.arange(s), (n, 1))
+        )
+        for c in range(k):
+            rows = np.repeat(np.flatnonzero(live[:, c]), m)
+            school = near[live[:, c]].ravel()
+            ok = cost[rows, school] < FORBIDDEN
+            parts.append((rows[ok] * k + c) * s + school[ok])
+    else:
+        for c in range(k):
+            for b0 in range(0, n, BLOCK):
+                block = cost[b0 : b0 + BLOCK]
+                base = block - potentials[:, c][None, :]
+                near = (base <= base.min(axis=1, keepdims=True) + delta) & (block < FORBIDDEN)
+                r, school = np.nonzero(near)
+                rows = b0 + r
+                ok = live[rows, c]
+                parts.append((rows[ok] * k + c) * s + school[ok])
+    if support is not None:
+        up_src, up_school = support
+        cluster, cls = up_src // k, up_src % k
+        order = np.argsort(up, kind="stable")
+        counts = np.bincount(up, minlength=int(cluster.max(initial=0)) + 1)
+        starts = np.cumsum(counts) - counts
+        per = counts[cluster]
+        rep = np.repeat(np.arange(cluster.size), per)
+        offset = np.arange(per.sum()) - np.repeat(np.cumsum(per) - per, per)
+        rows = order[starts[cluster][rep] + offset]
+        c, school = cls[rep], up_school[rep]
+        ok = live[rows, c] & (cost[rows, school] < FORBIDDEN)
+        parts.append(((rows * k + c) * s + school)[ok])
+    arc = np.unique(np.concatenate(parts))
+    return arc // s, arc % s
+
+
+@dataclass
+class _LevelResult:
+    flows: tuple[np.ndarray, np.ndarray, np.ndarray]  # source ids, schools, students
+    support: tuple[np.ndarray, np.ndarray]  # arcs carrying students
+    sink_potentials: np.ndarray  # (S, K), mm
+    potentials: tuple[np.ndarray, np.ndarray, int]  # (S, K), (S,), empty seats; mm
+    rounds: int
+    n_arcs: int
+    min_reduced: int
+
+
+class _Level:
+    """The restricted min-cost flow of one level, solved and priced until done."""
+
+    def __init__(self, supply: np.ndarray, cost: np.ndarray, seats: SeatModel, max_cost: int):
+        self.supply, self.cost, self.seats = supply, cost, seats
+        n, k = supply.shape
+        s = cost.shape[1]
+        self.n, self.k, self.s = n, k, s
+        self.flat = supply.ravel()
+        self.total = int(supply.sum())
+        # Moving a student through the hub first costs a few of the longest trips; if the hub
+        # is still used at the end, a cost above any chain of trips settles whether it must be.
+        self.hub_cost = 4 * max_cost + 1
+        self.big = max_cost * (n * k + s * k + s + 4)
+
+    def solve(self, arcs, *, exact: bool, add_per_row: int = 5) -> _LevelResult:
+        src, school = arcs
+        n, k, s = self.n, self.k, self.s
+        hub_cost = self.hub_cost
+        for rounds in range(1, 201):
+            count = np.bincount(src, minlength=n * k)
+            contested = count >= 2
+            on = contested[src]
+            f_src, f_school = src[~on], school[~on]
+            forced = np.zeros((s, k), np.int64)
+            np.add.at(forced, (f_school, f_src % k), self.flat[f_src])
+            c_ids = np.flatnonzero(contested)
+            position = np.full(n * k, -1, np.int64)
+            position[c_ids] = np.arange(c_ids.size)
+            a_src, a_school = src[on], school[on]
+            net = self._network(c_ids, position[a_src], a_src, a_school, forced, hub_cost)
+            flow = _min_cost_flow(*net)
+            tail, head, capacity, cost, supplies, hub_arcs, _ = net
+            d = node_potentials(supplies.size, tail, head, capacity, cost, flow)
+            nc = c_ids.size
+            d_sink = d[nc : nc + s * k].reshape(s, k)
+            d_src = np.zeros(n * k, np.int64)
+            d_src[c_ids] = d[:nc]
+            d_src[f_src] = d_sink[f_school, f_src % k] - self.cost[f_src // k, f_school]
+            new_src, new_school, min_reduced = self._price(d_src, d_sink, add_per_row)
+            hub_flow = int(flow[hub_arcs].sum())
+            if exact:
+                if new_src.size == 0 and hub_flow == 0:
+                    break
+                if new_src.size == 0 and hub_cost < self.big:
+                    hub_cost = self.big  # settle whether the hub is really needed
+                    continue
+                if new_src.size == 0:
+                    raise AssignoptError(self._explain(flow, net))
+            elif new_src.size == 0 or hub_flow == 0 or rounds >= 8:
+                break
+            src = np.concatenate([src, new_src])
+            school = np.concatenate([school, new_school])
+        else:
+            raise AssignoptError("network pricing did not converge in 200 rounds; use the LP")
+        x = flow[: a_src.size]
+        carry = x > 0
+        flows = (
+            np.concatenate([a_src[carry], f_src]),
+            np.concatenate([a_school[carry], f_school]),
+            np.concatenate([x[carry], self.flat[f_src]]).astype(float),
+        )
+        nc = c_ids.size
+        school_pot = d[nc + s * k : nc + s * k + s]
+        empty_pot = int(d[nc + s * k + s])
+        return _LevelResult(
+            flows,
+            flows[:2],
+            d_sink,
+            (d_sink, school_pot, empty_pot),
+            rounds,
+            int(src.size),
+            int(min_reduced),
+        )
+
+    def _network(self, c_ids, a_pos, a_src, a_school, forced, hub_cost):
+        """Arc and node arrays of the restricted problem over the contested sources."""
+        k, s = self.k, self.s
+        seats = self.seats
+        nc = c_ids.size
+        sink = nc + np.arange(s * k)  # (school, class) nodes
+        school = nc + s * k + np.arange(s)
+        empty = nc + s * k + s
+        hub = empty + 1
+        inf = self.total + 1
+        school_of_sink = np.repeat(school, k)
+        tail = [
+            a_pos,
+            sink,
+            school,
+            np.full(s * k, hub),
+            np.full(s, hub),
+            [hub],
+            sink,
+        ]
+        head = [
+            nc + a_school * k + a_src % k,
+            school_of_sink,
+            np.full(s, empty),
+            sink,
+            school,
+            [empty],
+            np.full(s * k, hub),
+        ]
+        capacity = [
+            np.full(a_pos.size, inf),
+            (seats.upper - seats.lower).ravel(),
+            seats.enrol_max - seats.enrol_min,
+            np.full(s * k, inf),
+            np.full(s, inf),
+            [inf],
+            np.full(s * k, inf),
+        ]
+        cost = [
+            self.cost[a_src // k, a_school],
+            np.zeros(s * k),
+            np.zeros(s),
+            np.zeros(s * k),
+            np.zeros(s),
+            [0],
+            np.full(s * k, hub_cost),
+        ]
+        tail, head, capacity, cost = (
+            np.concatenate([np.asarray(p, np.int64) for p in parts])
+            for parts in (tail, head, capacity, cost)
+        )
+        supplies = np.zeros(hub + 1, np.int64)
+        supplies[:nc] = self.flat[c_ids]
+        supplies[sink] = (forced - seats.lower).ravel()
+        supplies[school] = -(seats.enrol_min - seats.lower.sum(axis=1))
+        supplies[empty] = -(self.total - int(seats.enrol_min.sum()))
+        hub_arcs = np.arange(a_pos.size + s * k + s, tail.size)
+        layout = (nc, sink, school, empty, hub)
+        return tail, head, capacity, cost, supplies, hub_arcs, layout
+
+    def _price(self, d_src, d_sink, add_per_row):
+        """Most negative left-out arcs per source (all pairs, in row blocks)."""
+        n, k = self.n, self.k
+        live = self.supply > 0
+        new_src, new_school = [], []
+        min_reduced = 0
+        take = min(add_per_row, self.s)
+        for c in range(k):
+            for b0 in range(0, n, BLOCK):
+                reduced = self.cost[b0 : b0 + BLOCK] - d_sink[:, c][None, :]
+                rows = b0 + np.arange(reduced.shape[0])
+                reduced += d_src[rows * k + c][:, None]
+                low = reduced.min(axis=1)
+                bad = np.flatnonzero((low < 0) & live[rows, c])
+                if bad.size == 0:
+                    continue
+                min_reduced = min(min_reduced, int(low[bad].min()))
+                part = reduced[bad]
+                best = np.argpartition(part, take - 1, axis=1)[:, :take]
+                value = np.take_along_axis(part, best, axis=1)
+                r, p = np.nonzero(value < 0)
+                new_src.append(rows[bad[r]] * k + c)
+                new_school.append(best[r, p])
+        if not new_src:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), min_reduced
+        return np.concatenate(new_src), np.concatenate(new_school), min_reduced
+
+    def _explain(self, flow, net) -> str:
+        """Name the school (and class) that cannot be served within the reach allowed."""
+        tail, head, _, _, _, hub_arcs, (nc, _, school, _, hub) = net
+        k, seats = self.k, self.seats
+        hub_flow = flow[hub_arcs]
+        arc = hub_arcs[np.argmax(hub_flow)]
+        amount = int(hub_flow.max())
+        moved = int(flow[hub_arcs][head[hub_arcs] == hub].sum())
+        students = f"{amount} student{'s' if amount != 1 else ''}"
+        advice = f"({moved} students short in all); raise the travel cap or widen the tolerance"
+        sinks = range(nc, nc + self.s * k)
+        if tail[arc] == hub and head[arc] in sinks:
+            j, c = divmod(int(head[arc] - nc), k)
+            return (
+                f"infeasible assignment: school {j} cannot get {students} of class {c} that it "
+                f"needs within the reach allowed (it enrols {int(seats.enrol_min[j])} to "
+                f"{int(seats.enrol_max[j])} with {int(seats.lower[j, c])} to "
+                f"{int(seats.upper[j, c])} of class {c}) {advice}"
+            )
+        if tail[arc] == hub and head[arc] in school:
+            j = int(head[arc] - school[0])
+            return (
+                f"infeasible assignment: school {j} cannot fill {students} of its "
+                f"{int(seats.enrol_min[j])} seats within the reach allowed {advice}"
+            )
+        if head[arc] == hub and tail[arc] in sinks:
+            j, c = divmod(int(tail[arc] - nc), k)
+            return (
+                f"infeasible assignment: school {j} would have to take {students} of class {c} "
+                f"beyond its {int(seats.upper[j, c])}, with no other school within the reach "
+                f"allowed {advice}"
+            )
+        return f"infeasible assignment: {moved} students cannot be placed under the policy"
+
+
+def _min_cost_flow(tail, head, capacity, cost, supplies, *_):
+    """OR-Tools' min-cost flow; the flow on every arc."""
+    from ortools.graph.python import min_cost_flow
+
+    solver = min_cost_flow.SimpleMinCostFlow()
+    solver.add_arcs_with_capacity_and_unit_cost(tail, head, capacity, cost)
+    solver.set_nodes_supplies(np.arange(supplies.size), supplies)
+    status = solver.solve()
+    if status != solver.OPTIMAL:
+        # Reading flows after a failed solve can crash the process: stop here.
+        raise AssignoptError(f"the min-cost flow ended with status {status.name}")
+    return np.asarray(solver.flows(np.arange(tail.size)), np.int64)
+
+
+def _certified_gap(flows, supply, km, allowed, seats, potentials) -> float:
+    """Relative gap between the flow's distance and a weak-duality bound (unrounded km)."""
+    sink_mm, school_mm, empty_mm = potentials
+    p_sink = sink_mm / MM_PER_KM
+    p_school = school_mm / MM_PER_KM
+    p_empty = empty_mm / MM_PER_KM
+    lower = seats.lower.astype(float)
+    bound = float((p_sink * lower).sum())
+    bound += float((p_school * (seats.enrol_min - lower.sum(axis=1))).sum())
+    bound += p_empty * float(supply.sum() - seats.enrol_min.sum())
+    bound += float(((seats.upper - lower) * np.minimum(0.0, p_sink - p_school[:, None])).sum())
+    bound += float(
+        ((seats.enrol_max - seats.enrol_min) * np.minimum(0.0, p_school - p_empty)).sum()
+    )
+    n = supply.shape[0]
+    for c in range(supply.shape[1]):
+        for b0 in range(0, n, BLOCK):
+            gain = np.where(
+                allowed[b0 : b0 + BLOCK], p_sink[:, c][None, :] - km[b0 : b0 + BLOCK], -np.inf
+            )
+            best = gain.max(axis=1)
+            weight = supply[b0 : b0 + BLOCK, c]
+            bound -= float((weight[weight > 0] * best[weight > 0]).sum())
+    primal = float(np.einsum("nks,ns->", flows, km))
+    return max(0.0, primal - bound) / max(primal, 1e-12)

@@ -1,0 +1,158 @@
+"""The OR-Tools min-cost-flow path: potentials, agreement with the dense LP, certificates."""
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from assignopt.errors import AssignoptError
+from assignopt.spatial import transport
+from assignopt.spatial.netflow import seat_model, transport_by_network
+from assignopt.spatial.potentials import node_potentials
+from assignopt.spatial.transport import seat_bounds, transport_assignment
+
+pytest.importorskip("ortools")
+
+
+def test_potentials_certify_networkx_optima():
+    """On random capacitated networks solved by networkx, the rebuilt potentials satisfy the
+    optimality conditions of min-cost flow (reduced cost >= 0 where flow can rise, <= 0 where
+    it can fall)."""
+    rng = np.random.default_rng(1)
+    checked = 0
+    for _ in range(150):
+        n = int(rng.integers(3, 25))
+        tail = rng.integers(0, n, 4 * n)
+        head = rng.integers(0, n, 4 * n)
+        keep = tail != head
+        tail, head = tail[keep], head[keep]
+        capacity = rng.integers(0, 6, tail.size)
+        cost = rng.integers(-3, 10, tail.size)
+        supply = np.zeros(n, int)
+        for a, b in rng.integers(0, n, (3, 2)):
+            supply[a] += 2
+            supply[b] -= 2
+        graph = nx.MultiDiGraph()
+        graph.add_nodes_from((i, {"demand": -int(supply[i])}) for i in range(n))
+        for key, (a, b, c, w) in enumerate(zip(tail, head, capacity, cost)):
+            graph.add_edge(int(a), int(b), key=key, capacity=int(c), weight=int(w))
+        try:
+            flow_dict = nx.min_cost_flow(graph)
+        except (nx.NetworkXUnfeasible, nx.NetworkXUnbounded):
+            continue
+        flow = np.array(
+            [flow_dict[int(a)][int(b)][key] for key, (a, b) in enumerate(zip(tail, head))]
+        )
+        d = node_potentials(n, tail, head, capacity, cost, flow)
+        reduced = cost + d[tail] - d[head]
+        assert np.all(reduced[flow < capacity] >= 0)
+        assert np.all(reduced[flow > 0] <= 0)
+        checked += 1
+    assert checked > 50
+
+
+def test_potentials_refuse_a_flow_that_is_not_optimal():
+    # 0 -> 1 directly costs 5; 0 -> 2 -> 1 costs 2, unused: a negative residual cycle.
+    tail, head = np.array([0, 0, 2]), np.array([1, 2, 1])
+    with pytest.raises(AssignoptError, match="not optimal"):
+        node_potentials(
+            3, tail, head, np.array([9, 9, 9]), np.array([5, 1, 1]), np.array([3, 0, 0])
+        )
+
+
+def instance(seed, n=120, s=12, k=2, banded=(True, False)):
+    rng = np.random.default_rng(seed)
+    supply = rng.integers(0, 60, (n, k)).astype(float)
+    total = supply.sum()
+    cap = np.full(s, total // s)
+    cap[-1] += total - cap.sum()
+    xy, sxy = rng.uniform(0, 10_000, (n, 2)), rng.uniform(0, 10_000, (s, 2))
+    km = np.sqrt(((xy[:, None] - sxy[None]) ** 2).sum(-1)) / 1000
+    mask = np.array(banded[:k] + (False,) * (k - len(banded)))
+    share = supply[:, mask].sum() / total
+    return supply, cap, km, [(mask, share - 0.05, share + 0.05)]
+
+
+def assert_matches_lp(net, lp):
+    """The network optimum (whole millimetres) equals the LP's (HiGHS, unrounded km) to 1e-6,
+    never beats it, and the LP's value lies above the certificate's lower bound."""
+    assert net.status == "optimal"
+    assert net.objective_km == pytest.approx(lp.objective_km, rel=1e-6)
+    assert net.objective_km >= lp.objective_km * (1 - 1e-9)
+    assert lp.objective_km >= net.objective_km * (1 - net.gap) - 1e-9 * lp.objective_km
+    assert 0 <= net.gap < 1e-6
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_network_equals_the_dense_fixed_seat_lp(seed):
+    supply, cap, km, bands = instance(seed)
+    lp = transport_assignment(supply, cap, km, bands, fixed_enrolment=True, method="dense")
+    net = transport_assignment(supply, cap, km, bands, fixed_enrolment=True, solver="ortools")
+    assert net.solver.startswith("ortools")
+    assert_matches_lp(net, lp)
+    # Whole students, every seat bound kept (independent of the solver's own model).
+    lower, upper = seat_bounds(cap, bands, 2)
+    seats = net.flows.sum(axis=0).T  # (S, K)
+    assert np.allclose(net.flows, np.round(net.flows))
+    assert np.allclose(net.flows.sum(axis=2), supply)
+    assert np.allclose(seats.sum(axis=1), cap)
+    assert np.all(seats >= lower - 1e-9) and np.all(seats <= upper + 1e-9)
+
+
+def test_network_with_three_classes_and_levels():
+    """Three classes, a band on the middle one, 600 neighborhoods: coarse levels and pricing
+    rounds are used, and networkx (an independent min-cost flow) finds the same optimum."""
+    supply, cap, km, bands = instance(7, n=600, s=25, k=3, banded=(False, True, False))
+    net = transport_assignment(supply, cap, km, bands, fixed_enrolment=True, solver="ortools")
+    assert net.formulation.count("clusters") >= 2
+    lp = transport_assignment(supply, cap, km, bands, fixed_enrolment=True, method="dense")
+    assert_matches_lp(net, lp)
+    small = instance(8, n=150, s=10, k=3, banded=(False, True, False))
+    a = transport_assignment(*small[:3], small[3], fixed_enrolment=True, solver="ortools")
+    b = transport_assignment(*small[:3], small[3], fixed_enrolment=True, solver="networkx")
+    assert a.objective_km == pytest.approx(b.objective_km, rel=1e-6)
+
+
+def test_network_nearest_school_with_slack_capacity_and_a_travel_cap():
+    supply, cap, km, _ = instance(3, n=200, s=10)
+    cap = np.ceil(cap * 1.2)
+    lp = transport_assignment(supply, cap, km, None, method="dense")
+    net = transport_assignment(supply, cap, km, None, solver="ortools")
+    assert_matches_lp(net, lp)
+    assert np.all(net.flows.sum(axis=(0, 1)) <= cap + 1e-9)
+    allowed = km <= km.min(axis=1, keepdims=True) + 2.5
+    lp = transport_assignment(supply, cap, km, None, allowed=allowed, method="dense")
+    net = transport_assignment(supply, cap, km, None, allowed=allowed, solver="ortools")
+    assert_matches_lp(net, lp)
+    assert np.all(net.flows.sum(axis=1)[~allowed] == 0)
+
+
+def test_network_names_the_school_a_travel_cap_starves():
+    # All poor students live by school 0, all nonpoor by school 1; each school must be 40-60%
+    # poor, but the cap keeps everyone at their own school: school 1 is 20 poor students short.
+    supply = np.array([[50.0, 0.0], [0.0, 50.0]])
+    km = np.array([[1.0, 9.0], [9.0, 1.0]])
+    bands = [(np.array([True, False]), 0.4, 0.6)]
+    seats = seat_model(np.array([50.0, 50.0]), bands, 2, fixed_enrolment=True)
+    allowed = np.eye(2, dtype=bool)
+    with pytest.raises(AssignoptError, match="school 1 cannot get 20 students of class 0"):
+        transport_by_network(supply, km, seats, allowed=allowed)
+    # Without the cap the optimum mixes them: 20 poor and 20 nonpoor travel 9 km.
+    solution = transport_by_network(supply, km, seats)
+    assert solution.objective_km == pytest.approx(60 * 1.0 + 40 * 9.0)
+
+
+def test_network_refuses_what_is_not_a_network():
+    supply, cap, km, bands = instance(0, n=30, s=4)
+    with pytest.raises(Exception, match="fixed enrolment"):
+        transport_assignment(supply, np.ceil(cap * 1.1), km, bands, solver="ortools")
+    with pytest.raises(Exception, match="whole numbers"):
+        transport_assignment(supply + 0.5, cap + 100, km, None, solver="ortools")
+
+
+def test_auto_takes_the_network_for_large_fixed_seat_districts(monkeypatch):
+    monkeypatch.setattr(transport, "PRICING_MIN_PAIRS", 100)
+    supply, cap, km, bands = instance(1, n=60, s=6)
+    fixed = transport_assignment(supply, cap, km, bands, fixed_enrolment=True)
+    assert fixed.solver.startswith("ortools")
+    free = transport_assignment(supply, np.ceil(cap * 1.1), km, bands)
+    assert free.solver == "highs (pricing)"
