@@ -4,7 +4,8 @@ Run: ``python benchmarks/bench_assign.py [--timeout SECONDS]``. Each (size, solv
 in a fresh process, three times; the median wall time of the solve call and the largest peak
 resident memory are printed. Instances: neighborhoods uniform in a 10 km square, two classes
 (30% poor), schools uniform, capacities summing exactly to enrolment (so the fixed-seat
-networkx and OR-Tools paths apply), band d = 0.05 on the poverty rate.
+networkx and OR-Tools paths apply), band d = 0.05 on the poverty rate. ``--city`` uses segregated
+synthetic cities (:func:`city_instance`) instead.
 """
 
 from __future__ import annotations
@@ -43,10 +44,36 @@ def instance(n: int, s: int, seed: int = 0):
     return supply, cap, km, [(np.array([True, False]), rate - 0.05, rate + 0.05)]
 
 
-def one(n: int, s: int, solver: str, fixed: bool) -> dict:
+def city_instance(n: int, s: int, seed: int = 3):
+    """A segregated synthetic city (``assignopt synth``): sqrt(n) x sqrt(n) neighborhoods of 200
+    students, s schools on a lattice, racial and income segregation 0.9 with poverty along the
+    racial gradient; capacities scaled to enrolment."""
+    from assignopt.spatial.assign import district_distances
+    from assignopt.spatial.synth import synthetic_city
+
+    grid = round(n**0.5)
+    city = synthetic_city(
+        grid=grid,
+        n_schools=s,
+        racial_segregation=0.9,
+        income_segregation=0.9,
+        income_axis="aligned",
+        slack=1.0,
+        seed=seed,
+    )
+    supply = np.round(city.counts().sum(axis=1))
+    total = supply.sum()
+    cap = np.floor(city.capacity * total / city.capacity.sum())
+    cap[: int(total - cap.sum())] += 1
+    rate = supply[:, 0].sum() / total
+    km = district_distances(city).km
+    return supply, cap, km, [(np.array([True, False]), rate - 0.05, rate + 0.05)]
+
+
+def one(n: int, s: int, solver: str, fixed: bool, city: bool = False) -> dict:
     from assignopt.spatial.transport import transport_assignment
 
-    supply, cap, km, bands = instance(n, s)
+    supply, cap, km, bands = (city_instance if city else instance)(n, s)
     start = time.perf_counter()
     if solver == "pricing":
         result = transport_assignment(supply, cap, km, bands, method="pricing")
@@ -72,7 +99,10 @@ def one(n: int, s: int, solver: str, fixed: bool) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--timeout", type=float, default=300)
-    parser.add_argument("--child", nargs=4)
+    parser.add_argument("--child", nargs=5)
+    parser.add_argument(
+        "--city", action="store_true", help="Segregated synthetic cities instead of uniform."
+    )
     parser.add_argument("--paths", default="highs,highs-fixed,networkx,pricing,ortools")
     parser.add_argument("--min-arcs", type=float, default=0)
     parser.add_argument(
@@ -83,8 +113,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.child:
-        n, s, solver, fixed = args.child
-        print(json.dumps(one(int(n), int(s), solver, fixed == "1")))
+        n, s, solver, fixed, city = args.child
+        print(json.dumps(one(int(n), int(s), solver, fixed == "1", city == "1")))
         return
     print("neighborhoods x schools, solver, formulation, median s, peak MB, objective km")
     results = {}
@@ -107,6 +137,7 @@ def main() -> None:
                             str(s),
                             solver,
                             "1" if fixed else "0",
+                            "1" if args.city else "0",
                         ],
                         capture_output=True,
                         text=True,
