@@ -405,3 +405,23 @@ def test_pricing_path_equals_the_dense_lp(seed):
     priced = transport_assignment(supply, cap, km, bands, allowed=allowed, method="pricing")
     assert priced.objective_km == pytest.approx(capped.objective_km, rel=1e-9)
     assert np.all(priced.flows.sum(axis=1)[~allowed] == 0)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_pricing_path_with_fixed_seats_equals_the_dense_lp(seed):
+    supply, cap, km, bands = random_instance(seed, n=120, s=12)
+    supply = supply + 0.5  # fractional students: not a network, so HiGHS pricing
+    cap = cap + (supply.sum() - cap.sum()) / cap.size
+    dense = transport_assignment(supply, cap, km, bands, fixed_enrolment=True, method="dense")
+    priced = transport_assignment(supply, cap, km, bands, fixed_enrolment=True, method="pricing")
+    assert priced.formulation.startswith("fixed seats")
+    assert priced.objective_km == pytest.approx(dense.objective_km, rel=1e-9)
+    assert np.allclose(priced.flows.sum(axis=(0, 1)), cap)
+    # A travel cap that starves a school of students is named, as by the dense LP.
+    allowed = np.ones_like(km, dtype=bool)
+    allowed[:, 0] = False
+    allowed[km[:, 0].argsort()[:3], 0] = True
+    with pytest.raises(Exception, match="school 0"):
+        transport_assignment(
+            supply, cap, km, bands, fixed_enrolment=True, allowed=allowed, method="pricing"
+        )

@@ -6,7 +6,8 @@ its row duals, price every arc left out (all of them at once, in numpy); add the
 ones to the live model and re-solve from the previous basis. When no arc prices negative and no
 student is left unserved, the restricted optimum is optimal for the dense problem: that is the
 proof, reported as the final minimum reduced cost. Same model as the dense LP of
-:mod:`assignopt.spatial.transport` with enrolment up to capacity.
+:mod:`assignopt.spatial.transport`, with enrolment up to capacity or fixed seats; a school row
+that must be filled (fixed enrolment, a band's minimum seats) gets its own prohibitive slack.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import scipy.sparse as sp
 
 from assignopt.errors import AssignoptError
 from assignopt.lp import _silence_highs_banner
-from assignopt.spatial.transport import ClassBand, TransportSolution
+from assignopt.spatial.transport import ClassBand, TransportSolution, seat_bounds
 
 __all__ = ["transport_by_pricing"]
 
@@ -29,18 +30,22 @@ def transport_by_pricing(
     km: np.ndarray,
     bands: list[ClassBand] | None = None,
     *,
+    fixed_enrolment: bool = False,
     nearest: int = 4,
     add_per_row: int = 2,
     max_rounds: int = 200,
     allowed: np.ndarray | None = None,
     time_limit: float | None = None,
 ) -> TransportSolution:
-    """Solve the transport LP (enrolment up to capacity) exactly by pricing sparse arcs.
+    """Solve the transport LP exactly by pricing sparse arcs.
 
     Parameters
     ----------
     supply, capacity, km, bands
         As in :func:`assignopt.spatial.transport.transport_assignment`.
+    fixed_enrolment : bool
+        Every school enrols exactly its capacity and the bands become seat bounds (the same
+        model as the dense fixed-seat LP); otherwise enrolment is free up to capacity.
     nearest : int
         Arcs per (neighborhood, class) in the starting set: to the nearest schools.
     add_per_row : int
@@ -69,36 +74,20 @@ def transport_by_pricing(
     s = capacity.size
     blocked = np.zeros((n, s), bool) if allowed is None else ~np.asarray(allowed, bool)
     big = 10.0 * (float(km.max()) + 1.0)  # more than any path of an unserved student
-    n_band_rows = 2 * len(bands) * s
-    # Band coefficients per (band side, class): students of the class count (1 - share) if the
-    # class is banded, -share otherwise.
-    coef = np.array(
-        [[np.where(mask, 1.0 - share, -share) for share in (lo, hi)] for mask, lo, hi in bands]
-    ).reshape(-1, k)  # (2 * n_bands, k)
-    row_lower = np.concatenate(
-        [
-            supply.ravel(),
-            np.zeros(s),
-            np.tile(np.concatenate([np.zeros(s), np.full(s, -np.inf)]), len(bands)),
-        ]
-    )
-    row_upper = np.concatenate(
-        [
-            supply.ravel(),
-            capacity,
-            np.tile(np.concatenate([np.full(s, np.inf), np.zeros(s)]), len(bands)),
-        ]
-    )
-    n_rows = n * k + s + n_band_rows
+    coef, block_lower, block_upper, block_names = _school_rows(capacity, bands, k, fixed_enrolment)
+    n_blocks = coef.shape[0]
+    row_lower = np.concatenate([supply.ravel(), block_lower.ravel()])
+    row_upper = np.concatenate([supply.ravel(), block_upper.ravel()])
+    n_rows = n * k + n_blocks * s
 
     def columns(arc_n: np.ndarray, arc_k: np.ndarray, arc_s: np.ndarray) -> sp.csc_matrix:
         m = arc_n.size
-        rows = [arc_n * k + arc_k, n * k + arc_s]
-        vals = [np.ones(m), np.ones(m)]
-        for side in range(coef.shape[0]):
-            rows.append(n * k + s + side * s + arc_s)
-            vals.append(coef[side, arc_k])
-        cols = np.tile(np.arange(m), 2 + coef.shape[0])
+        rows = [arc_n * k + arc_k]
+        vals = [np.ones(m)]
+        for b in range(n_blocks):
+            rows.append(n * k + b * s + arc_s)
+            vals.append(coef[b, arc_k])
+        cols = np.tile(np.arange(m), 1 + n_blocks)
         return sp.csc_matrix(
             (np.concatenate(vals), (np.concatenate(rows), cols)), shape=(n_rows, m)
         )
@@ -111,12 +100,16 @@ def transport_by_pricing(
     arc_n, arc_k, arc_s = arc_n[keep], arc_k[keep], arc_s[keep]
     active = np.zeros((n, k, s), bool)
     active[arc_n, arc_k, arc_s] = True
-    # Unserved columns first (one per supply row), then arcs.
+    # Slack columns first: one per supply row (unserved students) and one per school row with
+    # a positive lower bound (seats no student fills), so that x = 0 is feasible; then arcs.
+    short_rows = n * k + np.flatnonzero(block_lower.ravel() > 0)
+    slack_rows = np.concatenate([np.arange(n * k), short_rows])
+    n_slack = slack_rows.size
     slack = sp.csc_matrix(
-        (np.ones(n * k), (np.arange(n * k), np.arange(n * k))), shape=(n_rows, n * k)
+        (np.ones(n_slack), (slack_rows, np.arange(n_slack))), shape=(n_rows, n_slack)
     )
     matrix = sp.hstack([slack, columns(arc_n, arc_k, arc_s)], format="csc")
-    cost = np.concatenate([np.full(n * k, big), km[arc_n, arc_s]])
+    cost = np.concatenate([np.full(n_slack, big), km[arc_n, arc_s]])
     model = highspy.HighsLp()
     model.num_col_, model.num_row_ = matrix.shape[1], n_rows
     model.col_cost_ = cost
@@ -148,12 +141,11 @@ def transport_by_pricing(
             )
         dual = np.asarray(highs.getSolution().row_dual)
         y_supply = dual[: n * k].reshape(n, k)
-        y_school = dual[n * k : n * k + s]
-        y_band = dual[n * k + s :].reshape(-1, s)  # (2 * n_bands, s)
+        y_blocks = dual[n * k :].reshape(n_blocks, s)
         new_n, new_k, new_s = [], [], []
         min_reduced = 0.0
         for c in range(k):
-            school_term = y_school + coef[:, c] @ y_band if len(bands) else y_school
+            school_term = coef[:, c] @ y_blocks
             reduced = km - y_supply[:, c][:, None] - school_term[None, :]
             reduced[blocked | active[:, c, :]] = np.inf
             min_reduced = min(min_reduced, float(reduced.min()))
@@ -186,6 +178,14 @@ def transport_by_pricing(
         raise AssignoptError(f"pricing did not converge in {max_rounds} rounds; use the dense LP")
     x = np.asarray(highs.getSolution().col_value)
     unserved = x[: n * k]
+    short = x[n * k : n_slack]
+    if short.size and short.max() > 1e-6:
+        b, j = divmod(int(short_rows[np.argmax(short)] - n * k), s)
+        raise AssignoptError(
+            f"infeasible assignment: school {j} is {short.max():.1f} students short of its "
+            f"{block_names[b]} ({block_lower[b, j]:.0f}) within the capacities, the band and "
+            f"the travel cap ({unserved.sum():.1f} students left without a seat)"
+        )
     if unserved.max() > 1e-6:
         i = int(np.argmax(unserved))
         raise AssignoptError(
@@ -195,13 +195,45 @@ def transport_by_pricing(
         )
     arc_n, arc_k, arc_s = (np.concatenate(a) for a in (all_n, all_k, all_s))
     flows = np.zeros((n, k, s))
-    np.add.at(flows, (arc_n, arc_k, arc_s), np.maximum(x[n * k :], 0.0))
+    np.add.at(flows, (arc_n, arc_k, arc_s), np.maximum(x[n_slack:], 0.0))
     return TransportSolution.from_flows(
         flows,
         km,
         "optimal",
         "highs (pricing)",
         start,
-        f"enrolment up to capacity; {rounds} pricing rounds, {arc_n.size:,} arcs, "
+        f"{'fixed seats' if fixed_enrolment else 'enrolment up to capacity'}; {rounds} pricing "
+        f"rounds, {arc_n.size:,} arcs, "
         f"min reduced cost {min_reduced:.2e}",
     )
+
+
+def _school_rows(capacity, bands, k, fixed_enrolment):
+    """School row blocks ``(coef (B, K), lower (B, S), upper (B, S), names)``.
+
+    Row ``(b, s)`` bounds ``sum_k coef[b, k] * students of class k at school s``. Free
+    enrolment: capacity, then per band its lower and upper side (class students minus share
+    times enrolment). Fixed enrolment: exact enrolment, then the seat bounds of each banded
+    class (:func:`~assignopt.spatial.transport.seat_bounds`).
+    """
+    s = capacity.size
+    coef, lower, upper, names = [np.ones(k)], [np.zeros(s)], [capacity], ["capacity"]
+    if fixed_enrolment:
+        lower[0] = capacity
+        names[0] = "seats"
+        seats_lo, seats_hi = seat_bounds(capacity, bands, k)
+        for c in sorted({int(np.flatnonzero(mask)[0]) for mask, _, _ in bands}):
+            coef.append(np.eye(k)[c])
+            lower.append(seats_lo[:, c])
+            upper.append(seats_hi[:, c])
+            names.append(f"band's class-{c} seats")
+    else:
+        for mask, share_lo, share_hi in bands:
+            coef += [
+                np.where(mask, 1.0 - share_lo, -share_lo),
+                np.where(mask, 1.0 - share_hi, -share_hi),
+            ]
+            lower += [np.zeros(s), np.full(s, -np.inf)]
+            upper += [np.full(s, np.inf), np.zeros(s)]
+            names += ["band (lower side)", "band (upper side)"]
+    return np.array(coef), np.array(lower), np.array(upper), names

@@ -149,7 +149,7 @@ def transport_assignment(
         prices negative (exact; :mod:`assignopt.spatial.pricing`). ``auto``, beyond
         ``PRICING_MIN_PAIRS`` neighborhood-school pairs with the default solver, uses the
         OR-Tools min-cost flow when the problem is a network (fixed seats or no bands, whole
-        students) and OR-Tools is installed, and HiGHS pricing otherwise.
+        students) and OR-Tools is installed, and HiGHS pricing otherwise (either enrolment).
 
     Returns
     -------
@@ -215,16 +215,21 @@ def transport_assignment(
         method == "auto"
         and n * s > PRICING_MIN_PAIRS
         and solver == "highs"
-        and not fixed_enrolment
         and not whole_neighborhoods
     )
     if use_pricing:
-        if fixed_enrolment or whole_neighborhoods or solver != "highs":
-            raise InputError("the pricing path solves the free-enrolment LP with HiGHS only")
+        if whole_neighborhoods or solver != "highs":
+            raise InputError("the pricing path solves the LP with HiGHS only")
         from assignopt.spatial.pricing import transport_by_pricing
 
         return transport_by_pricing(
-            supply, capacity, km, bands, allowed=allowed, time_limit=time_limit
+            supply,
+            capacity,
+            km,
+            bands,
+            fixed_enrolment=fixed_enrolment,
+            allowed=allowed,
+            time_limit=time_limit,
         )
     start = time.perf_counter()
     pair_n, pair_s = np.nonzero(allowed)
