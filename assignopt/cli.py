@@ -6,11 +6,13 @@ standard output (``{"error": ...}`` with exit status 2 when the input is refused
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
+import logging
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +62,25 @@ def out_option(default: str, help: str = "Output folder.") -> Callable:
         show_default=True,
         help=help,
     )
+
+
+@contextlib.contextmanager
+def progress_messages(enabled: bool) -> Iterator[None]:
+    """Show the library's progress messages (logger ``assignopt``, INFO) on standard error."""
+    if not enabled:
+        yield
+        return
+    logger = logging.getLogger("assignopt")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("  %(message)s"))
+    old_level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
 
 
 def computing(func: Callable[..., None]) -> Callable[..., None]:

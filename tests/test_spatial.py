@@ -233,6 +233,28 @@ def test_assign_cli_with_the_ortools_min_cost_flow(tmp_path):
     assert "fixed enrolment" in result.output and "Traceback" not in result.output
 
 
+def test_assign_cli_passes_travel_caps_and_integer_mode(tmp_path):
+    """--travel-cap-km, --extra-km-cap and --integer reach the solver (same numbers as the
+    API calls in the tests above)."""
+    d = tiny_district([[[100, 0], [0, 0]], [[0, 0], [0, 100]]], [100, 100])
+    path = write_district(d, tmp_path / "tiny.gpkg")
+    base = ["assign", str(path), "--tolerance", "0", "--json"]
+    capped = CliRunner().invoke(main, [*base, "--travel-cap-km", "5", "--out", str(tmp_path)])
+    assert capped.exit_code != 0 and "misses its income band by 50.0 students" in capped.output
+    extra = CliRunner().invoke(main, [*base, "--extra-km-cap", "1", "--out", str(tmp_path)])
+    assert extra.exit_code != 0 and "misses its income band" in extra.output
+    # Mixed neighborhoods meet a 0.1 band at home; whole neighborhoods then travel 0 km.
+    mixed = tiny_district([[[60, 40], [0, 0]], [[0, 0], [40, 60]]], [100, 100])
+    path = write_district(mixed, tmp_path / "mixed.gpkg")
+    args = ["assign", str(path), "--tolerance", "0.1", "--integer", "--json"]
+    result = CliRunner().invoke(main, [*args, "--travel-cap-km", "5", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["objective_km"] == pytest.approx(0.0)
+    assert out["solver"] == "highs" and out["formulation"] == "whole neighborhoods (MILP)"
+    assert out["mip_gap"] == pytest.approx(0.0)
+
+
 def test_sacramento_sample_runs():
     d = read_district("sample_districts/sacramento_county_2000.gpkg")
     assert d.groups == ("black", "white", "hispanic", "asian", "other")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from assignopt.cli import computing, emit_json, out_option, tolerance_option
+from assignopt.cli import computing, emit_json, out_option, progress_messages, tolerance_option
 from assignopt.lp import SOLVERS
 from assignopt.policy import Policy
 
@@ -81,12 +81,22 @@ def assign(
     from assignopt.spatial.district import read_district
     from assignopt.spatial.output import write_assignment
 
-    chosen = [g.strip() for g in groups.split(",")] if groups else None
-    d = read_district(
-        district, schools, groups=chosen, classes=[c.strip() for c in classes.split(",")]
-    )
-    result = assign_district(d, Policy(tolerance), solver=solver, fixed_enrolment=fixed_enrolment)
-    paths = write_assignment(result, out_dir)
+    with progress_messages(not as_json):
+        chosen = [g.strip() for g in groups.split(",")] if groups else None
+        d = read_district(
+            district, schools, groups=chosen, classes=[c.strip() for c in classes.split(",")]
+        )
+        result = assign_district(
+            d,
+            Policy(tolerance),
+            solver=solver,
+            fixed_enrolment=fixed_enrolment,
+            travel_cap_km=travel_cap_km,
+            extra_km_cap=extra_km_cap,
+            whole_neighborhoods=integer,
+            time_limit=time_limit,
+        )
+        paths = write_assignment(result, out_dir)
     if as_json:
         emit_json({**result.summary(), "files": {k: str(v) for k, v in paths.items()}})
         return

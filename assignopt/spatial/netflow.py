@@ -29,6 +29,7 @@ every restricted problem is feasible. The algorithm:
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -40,6 +41,8 @@ from assignopt.spatial.potentials import node_potentials
 from assignopt.spatial.transport import ClassBand, TransportSolution, seat_bounds
 
 __all__ = ["SeatModel", "network_available", "seat_model", "transport_by_network"]
+
+log = logging.getLogger(__name__)
 
 MM_PER_KM = 1_000_000
 # Never priced negative: the cost of a pair a travel cap forbids.
@@ -383,6 +386,10 @@ class _Level:
             d_src[f_src] = d_sink[f_school, f_src % k] - self.cost[f_src // k, f_school]
             new_src, new_school, min_reduced = self._price(d_src, d_sink, add_per_row)
             hub_flow = int(flow[hub_arcs].sum())
+            log.info(
+                f"    {n:,} {'neighborhoods' if exact else 'clusters'}, round {rounds}: "
+                f"{c_ids.size:,} contested, {a_src.size:,} arcs, {new_src.size:,} priced in"
+            )
             if exact:
                 if new_src.size == 0 and hub_flow == 0:
                     break

@@ -12,6 +12,7 @@ that must be filled (fixed enrolment, a band's minimum seats) gets its own prohi
 
 from __future__ import annotations
 
+import logging
 import time
 
 import numpy as np
@@ -22,6 +23,8 @@ from assignopt.lp import _silence_highs_banner
 from assignopt.spatial.transport import ClassBand, TransportSolution, seat_bounds
 
 __all__ = ["transport_by_pricing"]
+
+log = logging.getLogger(__name__)
 
 
 def transport_by_pricing(
@@ -157,6 +160,10 @@ def transport_by_pricing(
             new_k.append(np.full(rows.size, c))
             new_s.append(best[rows, picks])
         new_n, new_k, new_s = (np.concatenate(a) for a in (new_n, new_k, new_s))
+        log.info(
+            f"    pricing round {rounds}: {highs.getNumCol() - n_slack:,} arcs, "
+            f"{new_n.size:,} priced in (min reduced cost {min_reduced:.3g} km)"
+        )
         if new_n.size == 0:
             break
         active[new_n, new_k, new_s] = True
