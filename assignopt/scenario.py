@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +59,16 @@ SCHEMA: dict[str, dict[str, Any]] = {
         "districts": bool,
     },
     "outputs": {"title": str, "map": bool},
+    "assignment": {
+        "solver": str,
+        "fixed_enrolment": bool,
+        "travel_cap_km": (int, float),
+        "extra_km_cap": (int, float),
+        "integer": bool,
+        "time_limit": (int, float),
+    },
 }
+ASSIGNMENT_SOLVERS = ("highs", "cbc", "pulp-highs", "networkx", "ortools")
 DATA_KINDS = ("district", "synthetic", "gamma", "poverty", "schools_table")
 
 
@@ -83,6 +92,9 @@ class Scenario:
         Which methods run.
     outputs : dict
         Output options.
+    assignment : dict
+        Options of the spatial assignment (``[assignment]``): keyword arguments of
+        :func:`assignopt.spatial.assign.assign_district`.
     """
 
     path: Path
@@ -93,6 +105,7 @@ class Scenario:
     tolerances: tuple[float, ...]
     methods: dict
     outputs: dict
+    assignment: dict = field(default_factory=dict)
 
 
 def _line_of(text: str, key: str) -> str:
@@ -202,6 +215,7 @@ def load_scenario(path: str | Path) -> Scenario:
     }[kind]
     methods = {m: m in defaults for m in SCHEMA["methods"]}
     methods.update(raw.get("methods", {}))
+    assignment = _assignment_options(raw.get("assignment", {}), where, text)
     scen = raw.get("scenario", {})
     return Scenario(
         path,
@@ -212,4 +226,25 @@ def load_scenario(path: str | Path) -> Scenario:
         tolerances,
         methods,
         {"map": True, **raw.get("outputs", {})},
+        assignment,
     )
+
+
+def _assignment_options(table: dict, where: str, text: str) -> dict:
+    """``[assignment]`` as keyword arguments of ``assign_district``, checked."""
+    solver = table.get("solver", "highs")
+    if solver not in ASSIGNMENT_SOLVERS:
+        close = difflib.get_close_matches(solver, ASSIGNMENT_SOLVERS, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise InputError(
+            f"{where} [assignment].solver at {_line_of(text, 'solver')}: unknown solver "
+            f"{solver!r}{hint} (allowed: {', '.join(ASSIGNMENT_SOLVERS)})"
+        )
+    for key in ("travel_cap_km", "extra_km_cap", "time_limit"):
+        if key in table and table[key] <= 0:
+            raise InputError(
+                f"{where} [assignment].{key} at {_line_of(text, key)} must be positive, got "
+                f"{table[key]}"
+            )
+    names = {"integer": "whole_neighborhoods"}
+    return {names.get(key, key): value for key, value in table.items()}

@@ -121,7 +121,11 @@ def _spatial(scenario: Scenario, out: Path) -> Report:
     results = []
     for tol in scenario.tolerances:
         result = assign_district(
-            district, Policy(tol), distances=distances, possible=scenario.methods["lp"]
+            district,
+            Policy(tol),
+            distances=distances,
+            possible=scenario.methods["lp"],
+            **scenario.assignment,
         )
         results.append(result)
         folder = out / f"tolerance_{tol:.2f}"

@@ -87,6 +87,14 @@ def test_sacramento_report_via_cli(tmp_path):
             r"tolerances at line 4: 0.7 is outside \[0, 0.5\)",
         ),
         ("[data\n", r"not valid TOML"),
+        (
+            '[data]\npoverty = {white = 0.1, black = 0.3}\n[assignment]\nsolver = "ortols"\n',
+            r"solver at line 4: unknown solver 'ortols'; did you mean 'ortools'\?",
+        ),
+        (
+            "[data]\npoverty = {white = 0.1, black = 0.3}\n[assignment]\ntravel_cap_km = -2\n",
+            r"travel_cap_km at line 4 must be positive",
+        ),
     ],
 )
 def test_bad_model_files_are_named(tmp_path, text, message):
@@ -109,3 +117,19 @@ def test_several_models_run_as_a_batch(tmp_path):
     stamp = (tmp_path / "stylized_city_poor_together" / "report.html").stat().st_mtime_ns
     assert CliRunner().invoke(main, args).exit_code == 0
     assert (tmp_path / "stylized_city_poor_together" / "report.html").stat().st_mtime_ns == stamp
+
+
+def test_assignment_options_reach_the_spatial_method(tmp_path):
+    """[assignment] integer = true sends whole neighborhoods (the MILP) in every policy run."""
+    model = tmp_path / "city.toml"
+    model.write_text(
+        "[data]\nsynthetic = { grid = 4, schools = 4, seed = 2 }\n"
+        "[policy]\ntolerances = [0.4]\n"
+        "[methods]\nlp = false\nreassignment = false\nclosed_forms = false\n"
+        "[assignment]\ninteger = true\ntravel_cap_km = 50\n"
+    )
+    scenario = load_scenario(model)
+    assert scenario.assignment == {"whole_neighborhoods": True, "travel_cap_km": 50}
+    run_scenario(scenario, tmp_path / "out")
+    summary = json.loads((tmp_path / "out" / "tolerance_0.40" / "summary.json").read_text())
+    assert summary["formulation"] == "whole neighborhoods (MILP)"
