@@ -20,6 +20,7 @@ Two formulations and solvers:
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -40,6 +41,8 @@ TRANSPORT_OPTIONS = {"presolve": "off"}
 # Beyond this many neighborhood-school pairs the free-enrolment LP is solved by pricing: at
 # 2,000 x 100 it took 1.9 s against 12.6 s dense (benchmarks/RESULTS.md).
 PRICING_MIN_PAIRS = 50_000
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -221,6 +224,12 @@ def transport_assignment(
         if whole_neighborhoods or solver != "highs":
             raise InputError("the pricing path solves the LP with HiGHS only")
         from assignopt.spatial.pricing import transport_by_pricing
+
+        if bands and not fixed_enrolment and abs(capacity.sum() - total) < 1e-6:
+            log.info(
+                "    every school is full (capacities equal enrolment): with fixed enrolment "
+                "(--fixed-enrolment) and whole students this is a min-cost flow, much faster"
+            )
 
         return transport_by_pricing(
             supply,
