@@ -217,6 +217,17 @@ def test_assign_cli_round_trip(tmp_path):
     assert flows["students"].sum() == pytest.approx(200)
 
 
+def test_assign_cli_reports_progress_on_stderr_only(tmp_path):
+    d = tiny_district([[[100, 0], [0, 0]], [[0, 0], [0, 100]]], [100, 100])
+    path = write_district(d, tmp_path / "tiny.gpkg")
+    result = CliRunner().invoke(main, ["assign", str(path), "--out", str(tmp_path / "a")])
+    assert result.exit_code == 0, result.output
+    assert "income-balanced assignment ..." in result.stderr
+    assert "income-balanced assignment ..." not in result.stdout
+    quiet = CliRunner().invoke(main, ["assign", str(path), "--json", "--out", str(tmp_path)])
+    assert quiet.stderr == "" and json.loads(quiet.stdout)["status"] == "optimal"
+
+
 def test_assign_cli_with_the_ortools_min_cost_flow(tmp_path):
     pytest.importorskip("ortools")
     d = tiny_district([[[100, 0], [0, 0]], [[0, 0], [0, 100]]], [100, 100])
