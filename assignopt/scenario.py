@@ -68,7 +68,6 @@ SCHEMA: dict[str, dict[str, Any]] = {
         "time_limit": (int, float),
     },
 }
-ASSIGNMENT_SOLVERS = ("highs", "cbc", "pulp-highs", "networkx", "ortools")
 DATA_KINDS = ("district", "synthetic", "gamma", "poverty", "schools_table")
 
 
@@ -232,6 +231,8 @@ def load_scenario(path: str | Path) -> Scenario:
 
 def _assignment_options(table: dict, where: str, text: str) -> dict:
     """``[assignment]`` as keyword arguments of ``assign_district``, checked."""
+    from assignopt.spatial.transport import ASSIGNMENT_SOLVERS
+
     solver = table.get("solver", "highs")
     if solver not in ASSIGNMENT_SOLVERS:
         close = difflib.get_close_matches(solver, ASSIGNMENT_SOLVERS, n=1)

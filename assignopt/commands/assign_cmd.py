@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from assignopt.cli import computing, emit_json, out_option, progress_messages, tolerance_option
-from assignopt.lp import SOLVERS
 from assignopt.policy import Policy
+from assignopt.spatial.transport import ASSIGNMENT_SOLVERS
 
 
 @click.command()
@@ -32,7 +32,7 @@ from assignopt.policy import Policy
 @tolerance_option
 @click.option(
     "--solver",
-    type=click.Choice([*SOLVERS, "networkx", "ortools"]),
+    type=click.Choice(ASSIGNMENT_SOLVERS),
     default="highs",
     show_default=True,
     help="With highs, districts beyond 50,000 neighborhood-school pairs go to the OR-Tools "

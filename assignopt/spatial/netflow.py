@@ -411,7 +411,6 @@ class _Level:
             np.concatenate([a_school[carry], f_school]),
             np.concatenate([x[carry], self.flat[f_src]]).astype(float),
         )
-        nc = c_ids.size
         school_pot = d[nc + s * k : nc + s * k + s]
         empty_pot = int(d[nc + s * k + s])
         return _LevelResult(

@@ -20,7 +20,7 @@ import scipy.sparse as sp
 
 from assignopt.errors import AssignoptError
 from assignopt.lp import _silence_highs_banner
-from assignopt.spatial.transport import ClassBand, TransportSolution, seat_bounds
+from assignopt.spatial.transport import ClassBand, TransportSolution, school_rows
 
 __all__ = ["transport_by_pricing"]
 
@@ -77,7 +77,7 @@ def transport_by_pricing(
     s = capacity.size
     blocked = np.zeros((n, s), bool) if allowed is None else ~np.asarray(allowed, bool)
     big = 10.0 * (float(km.max()) + 1.0)  # more than any path of an unserved student
-    coef, block_lower, block_upper, block_names = _school_rows(capacity, bands, k, fixed_enrolment)
+    coef, block_lower, block_upper, block_names = school_rows(capacity, bands, k, fixed_enrolment)
     n_blocks = coef.shape[0]
     row_lower = np.concatenate([supply.ravel(), block_lower.ravel()])
     row_upper = np.concatenate([supply.ravel(), block_upper.ravel()])
@@ -213,34 +213,3 @@ def transport_by_pricing(
         f"rounds, {arc_n.size:,} arcs, "
         f"min reduced cost {min_reduced:.2e}",
     )
-
-
-def _school_rows(capacity, bands, k, fixed_enrolment):
-    """School row blocks ``(coef (B, K), lower (B, S), upper (B, S), names)``.
-
-    Row ``(b, s)`` bounds ``sum_k coef[b, k] * students of class k at school s``. Free
-    enrolment: capacity, then per band its lower and upper side (class students minus share
-    times enrolment). Fixed enrolment: exact enrolment, then the seat bounds of each banded
-    class (:func:`~assignopt.spatial.transport.seat_bounds`).
-    """
-    s = capacity.size
-    coef, lower, upper, names = [np.ones(k)], [np.zeros(s)], [capacity], ["capacity"]
-    if fixed_enrolment:
-        lower[0] = capacity
-        names[0] = "seats"
-        seats_lo, seats_hi = seat_bounds(capacity, bands, k)
-        for c in sorted({int(np.flatnonzero(mask)[0]) for mask, _, _ in bands}):
-            coef.append(np.eye(k)[c])
-            lower.append(seats_lo[:, c])
-            upper.append(seats_hi[:, c])
-            names.append(f"band's class-{c} seats")
-    else:
-        for mask, share_lo, share_hi in bands:
-            coef += [
-                np.where(mask, 1.0 - share_lo, -share_lo),
-                np.where(mask, 1.0 - share_hi, -share_hi),
-            ]
-            lower += [np.zeros(s), np.full(s, -np.inf)]
-            upper += [np.full(s, np.inf), np.zeros(s)]
-            names += ["band (lower side)", "band (upper side)"]
-    return np.array(coef), np.array(lower), np.array(upper), names

@@ -29,9 +29,16 @@ import numpy as np
 import scipy.sparse as sp
 
 from assignopt.errors import AssignoptError, InputError
-from assignopt.lp import LinearProgram, solve
+from assignopt.lp import SOLVERS, LinearProgram, solve
 
-__all__ = ["ClassBand", "TransportSolution", "seat_bounds", "transport_assignment"]
+__all__ = [
+    "ASSIGNMENT_SOLVERS",
+    "ClassBand",
+    "TransportSolution",
+    "school_rows",
+    "seat_bounds",
+    "transport_assignment",
+]
 
 ClassBand = tuple[np.ndarray, float, float]  # (mask over classes, lower share, upper share)
 # HiGHS presolve spends most of a transport LP's time looking for dependent equations (the
@@ -41,6 +48,8 @@ TRANSPORT_OPTIONS = {"presolve": "off"}
 # Beyond this many neighborhood-school pairs the free-enrolment LP is solved by pricing: at
 # 2,000 x 100 it took 1.9 s against 12.6 s dense (benchmarks/RESULTS.md).
 PRICING_MIN_PAIRS = 50_000
+#: Solvers of the assignment: the LP solvers, and the two min-cost flow codes.
+ASSIGNMENT_SOLVERS = (*SOLVERS, "networkx", "ortools")
 
 log = logging.getLogger(__name__)
 
@@ -277,75 +286,88 @@ def _network_ready(supply, capacity, bands, fixed_enrolment) -> bool:
     return (not bands or (fixed_enrolment and single)) and whole and network_available()
 
 
+def school_rows(
+    capacity: np.ndarray, bands: list[ClassBand], n_classes: int, fixed_enrolment: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """The per-school rows of the transport LP, as blocks ``(coef, lower, upper, names)``.
+
+    Row ``(b, s)`` bounds ``sum_k coef[b, k] * (students of class k at school s)`` within
+    ``[lower[b, s], upper[b, s]]``. Block 0 is capacity (exact enrolment if fixed). Free
+    enrolment: then per band its lower and upper side (class students minus share times
+    enrolment). Fixed enrolment: the seat bounds of each banded class (:func:`seat_bounds`).
+    """
+    s = capacity.size
+    coef, lower, upper = [np.ones(n_classes)], [np.zeros(s)], [capacity]
+    names = ["capacity"]
+    if fixed_enrolment:
+        lower[0], names[0] = capacity, "seats"
+        seats_lo, seats_hi = seat_bounds(capacity, bands, n_classes)
+        for c in sorted({int(np.flatnonzero(mask)[0]) for mask, _, _ in bands}):
+            coef.append(np.eye(n_classes)[c])
+            lower.append(seats_lo[:, c])
+            upper.append(seats_hi[:, c])
+            names.append(f"band's class-{c} seats")
+    else:
+        for mask, share_lo, share_hi in bands:
+            coef += [
+                np.where(mask, 1.0 - share_lo, -share_lo),
+                np.where(mask, 1.0 - share_hi, -share_hi),
+            ]
+            lower += [np.zeros(s), np.full(s, -np.inf)]
+            upper += [np.full(s, np.inf), np.zeros(s)]
+            names += ["band (lower side)", "band (upper side)"]
+    return np.array(coef), np.array(lower), np.array(upper), names
+
+
 def _transport_lp(
     supply, capacity, km, bands, fixed_enrolment, pair_n, pair_s, elastic: bool = False
 ) -> LinearProgram:
     """LP over the allowed (neighborhood, school) pairs; variables f[pair, class].
 
-    With ``elastic``, every band or seat row gets a slack column and the objective is the total
-    slack instead of distance: its optimum says how far the policy is from feasible.
+    With ``elastic``, every side of a band or seat row gets a slack column and the objective
+    is the total slack instead of distance: its optimum says how far the policy is from
+    feasible. The slack columns follow the arcs, block by block and school by school.
     """
     n, k = supply.shape
     s = capacity.size
     n_pairs = pair_n.size
     var = np.arange(n_pairs * k).reshape(n_pairs, k)
-    rows, cols, vals, lo, hi = [], [], [], [], []
-    n_rows = 0
-    band_rows = []  # (first row, school index array, class label) for the elastic report
+    coef, lower, upper, _ = school_rows(capacity, bands, k, fixed_enrolment)
+    rows, cols, vals = [], [], []
 
     def add(r, c, v):
         rows.append(np.broadcast_to(r, c.shape).ravel())
         cols.append(c.ravel())
         vals.append(np.broadcast_to(v, c.shape).ravel().astype(float))
 
-    # Every student placed: row (n, class).
+    # Every student placed: row (n, class); then the school rows, block by block.
     add(pair_n[:, None] * k + np.arange(k)[None, :], var, 1.0)
-    lo.append(supply.ravel())
-    hi.append(supply.ravel())
-    n_rows += n * k
-    # Capacity (or exact enrolment): row per school.
-    add(n_rows + pair_s[:, None], var, 1.0)
-    lo.append(capacity if fixed_enrolment else np.zeros(s))
-    hi.append(capacity)
-    n_rows += s
-    if fixed_enrolment:
-        lower, upper = seat_bounds(capacity, bands, k)
-        add(n_rows + pair_s[:, None] * k + np.arange(k)[None, :], var, 1.0)
-        band_rows.append((n_rows, "seats"))
-        lo.append(lower.ravel())
-        hi.append(upper.ravel())
-        n_rows += s * k
-    else:
-        for mask, share_lo, share_hi in bands:
-            for share, side in ((share_lo, "lower"), (share_hi, "upper")):
-                # students of the banded classes - share * all students, per school
-                coef = np.where(mask, 1.0 - share, -share)[None, :]
-                add(n_rows + pair_s[:, None], var, np.broadcast_to(coef, var.shape))
-                band_rows.append((n_rows, side))
-                lo.append(np.zeros(s) if side == "lower" else np.full(s, -np.inf))
-                hi.append(np.full(s, np.inf) if side == "lower" else np.zeros(s))
-                n_rows += s
+    for b in range(coef.shape[0]):
+        add(n * k + b * s + pair_s[:, None], var, np.broadcast_to(coef[b][None, :], var.shape))
+    n_rows = n * k + coef.shape[0] * s
     n_cols = n_pairs * k
     cost = np.repeat(km[pair_n, pair_s], k)
     if elastic:
-        # One slack per band/seat row: +slack relaxes a lower side, -slack an upper side.
+        # +slack relaxes a finite lower side, -slack a finite upper side (not capacity).
         slack_rows, slack_sign = [], []
-        for first, side in band_rows:
-            count = s * k if side == "seats" else s
-            r = first + np.arange(count)
-            slack_rows += [r, r] if side == "seats" else [r]
-            slack_sign += (
-                [np.ones(count), -np.ones(count)]
-                if side == "seats"
-                else [np.ones(count) if side == "lower" else -np.ones(count)]
-            )
-        r = np.concatenate(slack_rows)
-        c = n_cols + np.arange(r.size)
-        add(r, c, np.concatenate(slack_sign))
+        for b in range(1, coef.shape[0]):
+            for bound, sign in ((lower[b], 1.0), (upper[b], -1.0)):
+                if np.isfinite(bound).all():
+                    slack_rows.append(n * k + b * s + np.arange(s))
+                    slack_sign.append(np.full(s, sign))
+        r = np.concatenate(slack_rows) if slack_rows else np.zeros(0, np.int64)
+        add(r, n_cols + np.arange(r.size), np.concatenate([np.zeros(0), *slack_sign]))
         n_cols += r.size
         cost = np.concatenate([np.zeros(n_pairs * k), np.ones(r.size)])
     return LinearProgram.from_triplets(
-        rows, cols, vals, (n_rows, n_cols), cost, lo, hi, maximize=False
+        rows,
+        cols,
+        vals,
+        (n_rows, n_cols),
+        cost,
+        [supply.ravel(), lower.ravel()],
+        [supply.ravel(), upper.ravel()],
+        maximize=False,
     )
 
 
@@ -434,8 +456,7 @@ def _explain_infeasible(supply, capacity, km, bands, fixed_enrolment, pair_n, pa
         )
     slack = solution.x[pair_n.size * k :]
     worst = int(np.argmax(slack))
-    per_block = s * k if fixed_enrolment else s
-    school = (worst % per_block) // (k if fixed_enrolment else 1)
+    school = worst % s  # slack columns run school by school within each block side
     what = "its seat bounds" if fixed_enrolment else "its income band"
     return (
         f"{base}: school {school} misses {what} by {slack[worst]:.1f} students at best "
