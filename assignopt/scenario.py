@@ -66,6 +66,8 @@ SCHEMA: dict[str, dict[str, Any]] = {
         "extra_km_cap": (int, float),
         "integer": bool,
         "time_limit": (int, float),
+        "points": str,
+        "road_network": str,
     },
 }
 DATA_KINDS = ("district", "synthetic", "gamma", "poverty", "schools_table")
@@ -215,6 +217,15 @@ def load_scenario(path: str | Path) -> Scenario:
     methods = {m: m in defaults for m in SCHEMA["methods"]}
     methods.update(raw.get("methods", {}))
     assignment = _assignment_options(raw.get("assignment", {}), where, text)
+    if "road_network" in assignment:
+        resolved = (path.parent / assignment["road_network"]).resolve()
+        if not resolved.exists():
+            raise InputError(
+                f"{where} [assignment].road_network at {_line_of(text, 'road_network')}: file "
+                f"{assignment['road_network']!r} not found (looked for {resolved}); paths are "
+                "relative to the scenario file"
+            )
+        assignment["road_network"] = str(resolved)
     scen = raw.get("scenario", {})
     return Scenario(
         path,
@@ -247,5 +258,10 @@ def _assignment_options(table: dict, where: str, text: str) -> dict:
                 f"{where} [assignment].{key} at {_line_of(text, key)} must be positive, got "
                 f"{table[key]}"
             )
+    if table.get("points", "representative") not in ("representative", "centroid"):
+        raise InputError(
+            f"{where} [assignment].points at {_line_of(text, 'points')} must be "
+            f"'representative' or 'centroid', got {table['points']!r}"
+        )
     names = {"integer": "whole_neighborhoods"}
     return {names.get(key, key): value for key, value in table.items()}

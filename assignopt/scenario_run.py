@@ -111,11 +111,17 @@ def _load_district(scenario: Scenario):
 def _spatial(scenario: Scenario, out: Path) -> Report:
     from assignopt.reassign import race_proportional_reassignment
     from assignopt.spatial.assign import assign_district, school_compositions
-    from assignopt.spatial.distance import district_distances
+    from assignopt.spatial.distance import district_distances, read_road_network
     from assignopt.spatial.output import write_assignment
 
     district = _load_district(scenario)
-    distances = district_distances(district)
+    options = dict(scenario.assignment)
+    road = options.pop("road_network", None)
+    distances = district_distances(
+        district,
+        points=options.pop("points", "representative"),
+        graph=read_road_network(road) if road else None,
+    )
     counts = district.counts()
     rows, flows_layers, files, figures, notes = [], {}, [], [], list(district.notes)
     results = []
@@ -125,7 +131,7 @@ def _spatial(scenario: Scenario, out: Path) -> Report:
             Policy(tol),
             distances=distances,
             possible=scenario.methods["lp"],
-            **scenario.assignment,
+            **options,
         )
         results.append(result)
         folder = out / f"tolerance_{tol:.2f}"

@@ -95,6 +95,14 @@ def test_sacramento_report_via_cli(tmp_path):
             "[data]\npoverty = {white = 0.1, black = 0.3}\n[assignment]\ntravel_cap_km = -2\n",
             r"travel_cap_km at line 4 must be positive",
         ),
+        (
+            '[data]\npoverty = {white = 0.1, black = 0.3}\n[assignment]\npoints = "middle"\n',
+            r"points at line 4 must be 'representative' or 'centroid'",
+        ),
+        (
+            '[data]\npoverty = {white = 0.1, black = 0.3}\n[assignment]\nroad_network = "r.xml"\n',
+            r"road_network at line 4: file 'r.xml' not found",
+        ),
     ],
 )
 def test_bad_model_files_are_named(tmp_path, text, message):

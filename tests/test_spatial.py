@@ -3,6 +3,7 @@
 import json
 
 import geopandas as gpd
+import networkx as nx
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -217,6 +218,27 @@ def test_assign_cli_round_trip(tmp_path):
     assert flows["students"].sum() == pytest.approx(200)
 
 
+def test_assign_cli_reads_a_graphml_road_network(tmp_path):
+    """The round trip's district again, with the 17 km detour road of the road-network test:
+    perfect balance still moves 100 students across, now 17 km each instead of 9."""
+    d = tiny_district([[[100, 0], [0, 0]], [[0, 0], [0, 100]]], [100, 100])
+    path = write_district(d, tmp_path / "tiny.gpkg")
+    graph = nx.Graph()
+    for node, x, y in (("w", 500, 500), ("wn", 500, 4500), ("en", 9500, 4500), ("e", 9500, 500)):
+        graph.add_node(node, x=float(x), y=float(y))
+    for u, v, length in (("w", "wn", 4000.0), ("wn", "en", 9000.0), ("en", "e", 4000.0)):
+        graph.add_edge(u, v, length=length)
+    nx.write_graphml(graph, tmp_path / "roads.graphml")
+    args = ["assign", str(path), "--tolerance", "0", "--json", "--out", str(tmp_path / "o")]
+    result = CliRunner().invoke(main, [*args, "--road-network", str(tmp_path / "roads.graphml")])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["objective_km"] == pytest.approx(1700.0)
+    assert out["distances"]["method"].startswith("road network")
+    missing = CliRunner().invoke(main, [*args, "--road-network", str(tmp_path / "none.graphml")])
+    assert missing.exit_code != 0 and "no such road network file" in missing.output
+
+
 def test_assign_cli_reports_progress_on_stderr_only(tmp_path):
     d = tiny_district([[[100, 0], [0, 0]], [[0, 0], [0, 100]]], [100, 100])
     path = write_district(d, tmp_path / "tiny.gpkg")
@@ -397,6 +419,28 @@ def test_road_network_distances_follow_the_graph():
     graph.remove_edge("wn", "en")
     with pytest.raises(InputError, match="cannot be reached"):
         district_distances(d, graph=graph)
+
+
+@pytest.mark.parametrize("kind", [nx.Graph, nx.DiGraph, nx.MultiGraph])
+def test_road_distances_equal_networkx_shortest_paths(kind):
+    """Against networkx's own Dijkstra on random graphs (one-way streets travelled from the
+    neighborhood to the school; parallel edges by their shortest)."""
+    from assignopt.spatial.distance import network_km
+
+    rng = np.random.default_rng(4)
+    graph = kind()
+    xy = rng.uniform(0, 5000, (60, 2))
+    for i, (x, y) in enumerate(xy):
+        graph.add_node(i, x=x, y=y)
+    for _ in range(400):
+        u, v = (int(a) for a in rng.integers(0, 60, 2))
+        if u != v:
+            graph.add_edge(u, v, length=float(np.hypot(*(xy[u] - xy[v])) * rng.uniform(1, 1.5)))
+    hoods, schools = xy[:10] + 1.0, xy[50:]  # snap to nodes 0-9 and 50-59
+    km = network_km(graph, hoods, schools)
+    for i in range(10):
+        lengths = nx.single_source_dijkstra_path_length(graph, i, weight="length")
+        assert km[i] == pytest.approx([lengths[j] / 1000 for j in range(50, 60)], rel=1e-12)
 
 
 @pytest.mark.filterwarnings("ignore:Column names longer than 10")  # the truncation tested

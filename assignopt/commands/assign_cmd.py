@@ -55,6 +55,19 @@ from assignopt.spatial.transport import ASSIGNMENT_SOLVERS
     help="No student travels more than this (km) beyond their nearest school.",
 )
 @click.option("--time-limit", type=float, help="Seconds per solver call.")
+@click.option(
+    "--points",
+    type=click.Choice(["representative", "centroid"]),
+    default="representative",
+    show_default=True,
+    help="Which point of a neighborhood polygon distances start from.",
+)
+@click.option(
+    "--road-network",
+    type=click.Path(path_type=Path),
+    help="GraphML road graph (node x/y in the district's projected CRS, edge 'length' in "
+    "metres): distances along roads instead of straight lines.",
+)
 @out_option("out")
 @computing
 def assign(
@@ -69,6 +82,8 @@ def assign(
     travel_cap_km: float | None,
     extra_km_cap: float | None,
     time_limit: float | None,
+    points: str,
+    road_network: Path | None,
     out_dir: Path,
     as_json: bool,
 ) -> None:
@@ -78,6 +93,7 @@ def assign(
     columns) and 'schools' (name, capacity), or a neighborhoods file with --schools.
     """
     from assignopt.spatial.assign import assign_district
+    from assignopt.spatial.distance import district_distances, read_road_network
     from assignopt.spatial.district import read_district
     from assignopt.spatial.output import write_assignment
 
@@ -86,9 +102,12 @@ def assign(
         d = read_district(
             district, schools, groups=chosen, classes=[c.strip() for c in classes.split(",")]
         )
+        graph = read_road_network(road_network) if road_network else None
+        distances = district_distances(d, points=points, graph=graph)
         result = assign_district(
             d,
             Policy(tolerance),
+            distances=distances,
             solver=solver,
             fixed_enrolment=fixed_enrolment,
             travel_cap_km=travel_cap_km,

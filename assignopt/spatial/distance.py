@@ -9,6 +9,7 @@ and whose edges carry a length in metres; neighborhoods and schools snap to the 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
@@ -18,7 +19,13 @@ from scipy.spatial import cKDTree
 from assignopt.errors import InputError
 from assignopt.spatial.district import District
 
-__all__ = ["DistanceMatrix", "district_distances", "euclidean_km", "network_km"]
+__all__ = [
+    "DistanceMatrix",
+    "district_distances",
+    "euclidean_km",
+    "network_km",
+    "read_road_network",
+]
 
 
 @dataclass(frozen=True)
@@ -74,27 +81,92 @@ def network_km(
 ) -> np.ndarray:
     """Shortest-path distances (km) over a road graph, points snapped to the nearest node.
 
+    Parameters
+    ----------
+    graph : networkx.Graph
+        Nodes with ``x``/``y`` coordinates (metres, projected); edges with a length in metres
+        under ``weight``. A directed graph is travelled along its edges, from the
+        neighborhood to the school; parallel edges count by their shortest.
+    origins, destinations : numpy.ndarray
+        ``(N, 2)`` and ``(S, 2)`` coordinates in metres.
+    weight : str
+        Edge attribute holding the length.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(N, S)``.
+
     Raises
     ------
     InputError
-        If nodes lack coordinates, or a school cannot be reached from a neighborhood.
+        If nodes lack coordinates, an edge lacks a non-negative length, or a school cannot be
+        reached from a neighborhood.
     """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import dijkstra
+
     nodes = list(graph.nodes)
+    if not nodes:
+        raise InputError("road graph: it has no nodes")
     try:
         xy = np.array([[float(graph.nodes[n]["x"]), float(graph.nodes[n]["y"])] for n in nodes])
     except KeyError:
         raise InputError("road graph: every node needs 'x' and 'y' coordinates") from None
+    index = {node: i for i, node in enumerate(nodes)}
+    tail, head, length = [], [], []
+    for u, v, data in graph.edges(data=True):
+        try:
+            value = float(data[weight])
+        except (KeyError, TypeError, ValueError):
+            raise InputError(
+                f"road graph: edge {u!r} - {v!r} has no numeric {weight!r} (metres)"
+            ) from None
+        if not value >= 0:
+            raise InputError(f"road graph: edge {u!r} - {v!r} has length {value}")
+        tail.append(index[u])
+        head.append(index[v])
+        length.append(value)
+    tail, head, length = np.array(tail, int), np.array(head, int), np.array(length, float)
+    if not graph.is_directed():
+        tail, head, length = np.r_[tail, head], np.r_[head, tail], np.r_[length, length]
+    # Travel runs neighborhood -> school: search from each school over reversed edges. Parallel
+    # edges keep their shortest; zero lengths become 1 micrometre (a sparse matrix drops zeros).
+    order = np.lexsort((length, tail, head))
+    tail, head, length = tail[order], head[order], length[order]
+    first = np.ones(tail.size, bool)
+    first[1:] = (np.diff(tail) != 0) | (np.diff(head) != 0)
+    reverse = coo_matrix(
+        (np.maximum(length[first], 1e-6), (head[first], tail[first])),
+        shape=(len(nodes), len(nodes)),
+    ).tocsr()
     tree = cKDTree(xy)
-    origin_nodes = [nodes[i] for i in tree.query(origins)[1]]
-    dest_nodes = [nodes[i] for i in tree.query(destinations)[1]]
-    out = np.full((len(origins), len(destinations)), np.inf)
-    for s, node in enumerate(dest_nodes):
-        lengths = nx.single_source_dijkstra_path_length(graph, node, weight=weight)
-        out[:, s] = [lengths.get(o, np.inf) for o in origin_nodes]
+    origin_nodes = tree.query(origins)[1]
+    dest_nodes = tree.query(destinations)[1]
+    sources, where = np.unique(dest_nodes, return_inverse=True)
+    from_school = dijkstra(reverse, directed=True, indices=sources)  # (unique schools, nodes)
+    out = from_school[where][:, origin_nodes].T
     if not np.isfinite(out).all():
         n, s = np.argwhere(~np.isfinite(out))[0]
         raise InputError(f"road graph: school {s} cannot be reached from neighborhood {n}")
     return out / 1000.0
+
+
+def read_road_network(path: str | Path) -> nx.Graph:
+    """A road graph from a GraphML file (node ``x``/``y``, edge ``length`` in metres).
+
+    Raises
+    ------
+    InputError
+        If the file is missing or is not GraphML.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such road network file")
+    try:
+        return nx.read_graphml(path)
+    except Exception as exc:  # networkx raises several parser errors
+        raise InputError(f"{path}: not a GraphML road network ({exc})") from None
 
 
 def district_distances(
