@@ -117,11 +117,16 @@ def _line_of(text: str, key: str) -> str:
     return f"line {text[: match.start()].count(chr(10)) + 1}" if match else "(line unknown)"
 
 
+def _did_you_mean(word: str, choices, style: str) -> str:
+    """``"; did you mean X?"`` with the closest of ``choices`` (formatted by ``style``), or ""."""
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f"; did you mean {style.format(close[0])}?" if close else ""
+
+
 def _check_table(table: dict, schema: dict, where: str, text: str) -> None:
     for key, value in table.items():
         if key not in schema:
-            close = difflib.get_close_matches(key, list(schema), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = _did_you_mean(key, schema, "{!r}")
             raise InputError(
                 f"{where}: unknown key {key!r} at {_line_of(text, key)}{hint} "
                 f"(allowed: {', '.join(schema)})"
@@ -172,8 +177,7 @@ def load_scenario(path: str | Path) -> Scenario:
     where = path.name
     for section, table in raw.items():
         if section not in SCHEMA:
-            close = difflib.get_close_matches(section, list(SCHEMA), n=1)
-            hint = f"; did you mean [{close[0]}]?" if close else ""
+            hint = _did_you_mean(section, SCHEMA, "[{}]")
             raise InputError(
                 f"{where}: unknown section [{section}] at {_line_of(text, section)}{hint}"
             )
@@ -246,8 +250,7 @@ def _assignment_options(table: dict, where: str, text: str) -> dict:
 
     solver = table.get("solver", "highs")
     if solver not in ASSIGNMENT_SOLVERS:
-        close = difflib.get_close_matches(solver, ASSIGNMENT_SOLVERS, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        hint = _did_you_mean(solver, ASSIGNMENT_SOLVERS, "{!r}")
         raise InputError(
             f"{where} [assignment].solver at {_line_of(text, 'solver')}: unknown solver "
             f"{solver!r}{hint} (allowed: {', '.join(ASSIGNMENT_SOLVERS)})"
