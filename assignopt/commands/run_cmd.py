@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from assignopt.cli import computing, emit_json, out_option
+from assignopt.commands.common import computing, emit_json, out_option
 
 
 def _run_one(payload: tuple[str, str, bool]) -> dict:

@@ -1,0 +1,85 @@
+"""Job ``assign``: the race-blind minimum-travel assignment of a district under a policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assignopt.workflows.base import Result
+from assignopt.workflows.requests import AssignOptions, AssignRequest
+
+__all__ = ["AssignResult", "assign_options", "run", "solve"]
+
+
+@dataclass
+class AssignResult(Result):
+    """An :class:`~assignopt.spatial.assign.AssignmentResult` and the files written from it."""
+
+    assignment: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The assignment's summary (the ``--json`` keys) and the files written."""
+        self.data = self.assignment.summary()
+        return super().to_dict()
+
+    def write(self, folder: str | Path) -> dict[str, Path]:
+        """Write the GeoPackage, CSV tables, map, summary and ``report.html`` into ``folder``."""
+        from assignopt.spatial.output import write_assignment
+
+        self.files = dict(write_assignment(self.assignment, folder))
+        report = _write_report(self.assignment, Path(folder))
+        if report is not None:
+            self.files["report"] = report
+        return self.files
+
+
+def _write_report(assignment: Any, folder: Path) -> Path | None:
+    """``report.html`` for one assignment (the scenario report's sections, one policy)."""
+    try:
+        from assignopt.report.sections import assignment_report
+    except ImportError:  # the report sections land with the report package
+        return None
+    return assignment_report(assignment, folder)
+
+
+def assign_options(options: AssignOptions) -> dict[str, Any]:
+    """Keyword arguments of :func:`assignopt.spatial.assign.assign_district`."""
+    return {
+        "solver": options.solver,
+        "fixed_enrolment": options.fixed_enrolment,
+        "travel_cap_km": options.travel_cap_km,
+        "extra_km_cap": options.extra_km_cap,
+        "whole_neighborhoods": options.integer,
+        "time_limit": options.time_limit,
+        "possible": options.possible,
+    }
+
+
+def distances_of(district: Any, options: AssignOptions) -> Any:
+    """Distances of ``district`` as the options ask (points, road network)."""
+    from assignopt.spatial.distance import district_distances, read_road_network
+
+    graph = read_road_network(options.road_network) if options.road_network else None
+    return district_distances(district, points=options.points, graph=graph)
+
+
+def solve(district: Any, options: AssignOptions, distances: Any = None) -> Any:
+    """Assign ``district`` under ``options``; the AssignmentResult."""
+    from assignopt.policy import Policy
+    from assignopt.spatial.assign import assign_district
+
+    distances = distances if distances is not None else distances_of(district, options)
+    return assign_district(
+        district, Policy(options.tolerance), distances=distances, **assign_options(options)
+    )
+
+
+def run(request: AssignRequest, progress: bool = False, out: Path | None = None) -> AssignResult:
+    """Read the district file(s) and assign its students."""
+    from assignopt.spatial.district import read_district
+
+    district = read_district(
+        request.district, request.schools, groups=request.groups, classes=request.classes
+    )
+    return AssignResult(assignment=solve(district, request))
