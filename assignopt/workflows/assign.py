@@ -9,7 +9,7 @@ from typing import Any
 from assignopt.workflows.base import Result
 from assignopt.workflows.requests import AssignOptions, AssignRequest
 
-__all__ = ["AssignResult", "assign_options", "run", "solve"]
+__all__ = ["AssignResult", "assign_options", "distances_of", "load", "run", "solve"]
 
 
 @dataclass
@@ -75,11 +75,19 @@ def solve(district: Any, options: AssignOptions, distances: Any = None) -> Any:
     )
 
 
-def run(request: AssignRequest, progress: bool = False, out: Path | None = None) -> AssignResult:
-    """Read the district file(s) and assign its students."""
+def load(request: AssignRequest) -> Any:
+    """The District the request names: read from its file(s), or a synthetic city."""
+    if request.synthetic is not None:
+        from assignopt.workflows.synth import run as synthesize
+
+        return synthesize(request.synthetic).city
     from assignopt.spatial.district import read_district
 
-    district = read_district(
+    return read_district(
         request.district, request.schools, groups=request.groups, classes=request.classes
     )
-    return AssignResult(assignment=solve(district, request))
+
+
+def run(request: AssignRequest, progress: bool = False, out: Path | None = None) -> AssignResult:
+    """Read the district (or make the synthetic city) and assign its students."""
+    return AssignResult(assignment=solve(load(request), request))

@@ -43,6 +43,10 @@ def population_of(request: MaxsegRequest) -> tuple[Any, dict[str, Any]]:
             raise InputError(f"{request.counts}: the counts table has a header but no rows")
         population = Population.from_long_frame(frame, attribute=request.attribute)
         return population, {"counts": str(request.counts)}
+    if request.synthetic is not None:
+        from assignopt.workflows.synth import run as synthesize
+
+        return synthesize(request.synthetic).city.population(), {"synthetic": True}
     if request.district is not None:
         from assignopt.spatial.district import read_district
 

@@ -139,6 +139,21 @@ class BoundsRequest(Request):
         return self
 
 
+class SynthRequest(Request):
+    """One seeded synthetic city (``assignopt synth``)."""
+
+    job: ClassVar[str] = "synth"
+    grid: Annotated[int, Field(ge=2, le=500)] = 10
+    racial_segregation: Rate = 0.5
+    income_segregation: Rate = 0.5
+    income_axis: Literal["independent", "aligned"] = "independent"
+    black_share: Share = 0.4
+    black_poverty: Rate = 0.4
+    white_poverty: Rate = 0.15
+    schools: Annotated[int, Field(ge=1)] = 9
+    seed: int = 0
+
+
 class MaxsegOptions(Request):
     """The policy and method of a maximum, shared by ``maxseg``, scenario files and Python."""
 
@@ -167,6 +182,7 @@ class MaxsegRequest(MaxsegOptions):
 
     counts: Path | None = None
     district: Path | None = None
+    synthetic: SynthRequest | None = None
     attribute: str | None = None
     white_mean: Dollars | None = None
     black_mean: Dollars | None = None
@@ -182,11 +198,12 @@ class MaxsegRequest(MaxsegOptions):
     @model_validator(mode="after")
     def _one_description(self) -> MaxsegRequest:
         given = [
-            self.counts is not None or self.district is not None,
+            self.counts is not None or self.district is not None or self.synthetic is not None,
             self.white_mean is not None or self.black_mean is not None,
             self.white_poverty is not None or self.black_poverty is not None,
         ]
-        if sum(given) != 1 or (self.counts is not None and self.district is not None):
+        files = sum(v is not None for v in (self.counts, self.district, self.synthetic))
+        if sum(given) != 1 or files > 1:
             raise ValueError(
                 "describe the district one way: counts (a table of cells), district (a district "
                 "file), white_mean and black_mean (gamma incomes), or white_poverty and "
@@ -220,14 +237,21 @@ class AssignOptions(Request):
 
 
 class AssignRequest(AssignOptions):
-    """Assign a district file's students (``assignopt assign``)."""
+    """Assign a district's students (``assignopt assign``): a district file or a synthetic city."""
 
-    district: Path
+    district: Path | None = None
+    synthetic: SynthRequest | None = None
     schools: Path | None = None
     groups: list[str] | None = None
     classes: Annotated[list[str], Field(min_length=1)] = ["poor", "nonpoor"]
 
     _split = field_validator("groups", "classes", mode="before")(_split_list)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> AssignRequest:
+        if (self.district is None) == (self.synthetic is None):
+            raise ValueError("give the district: a district file (district) or a synthetic city")
+        return self
 
 
 class DistrictsRequest(Request):
@@ -256,21 +280,6 @@ class SweepRequest(Request):
     tolerance: Tolerance = 0.0
     noise: Annotated[float, Field(ge=0.0)] | None = None
     schools: Annotated[int, Field(ge=1)] | None = None
-
-
-class SynthRequest(Request):
-    """One seeded synthetic city (``assignopt synth``)."""
-
-    job: ClassVar[str] = "synth"
-    grid: Annotated[int, Field(ge=2, le=500)] = 10
-    racial_segregation: Rate = 0.5
-    income_segregation: Rate = 0.5
-    income_axis: Literal["independent", "aligned"] = "independent"
-    black_share: Share = 0.4
-    black_poverty: Rate = 0.4
-    white_poverty: Rate = 0.15
-    schools: Annotated[int, Field(ge=1)] = 9
-    seed: int = 0
 
 
 class VerifyRequest(Request):
