@@ -285,8 +285,8 @@ def _report_mip_progress(highs, every: float) -> None:
         have = np.isfinite(incumbent) and abs(incumbent) < 1e50
         log.info(
             f"    MIP {out.running_time:.0f} s: "
-            + (f"incumbent {incumbent:,.6g}" if have else "no incumbent yet")
-            + f", bound {out.mip_dual_bound:,.6g}"
+            + (f"incumbent {incumbent:,.1f}" if have else "no incumbent yet")
+            + f", bound {out.mip_dual_bound:,.1f}"
             + (f", gap {out.mip_gap:.2%}" if have else "")
         )
 
@@ -313,7 +313,7 @@ def _solve_highspy(
         integer=lp.integer if lp.is_mip else None,
     )
     highs = new_highs(time_limit, options)
-    if lp.is_mip and progress_seconds:
+    if lp.is_mip and progress_seconds is not None:
         _report_mip_progress(highs, progress_seconds)
     highs.passModel(model)
     highs.run()

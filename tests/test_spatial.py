@@ -519,3 +519,56 @@ def test_pricing_path_with_fixed_seats_equals_the_dense_lp(seed):
         transport_assignment(
             supply, cap, km, bands, fixed_enrolment=True, allowed=allowed, method="pricing"
         )
+
+
+def test_result_tables_name_neighborhoods_and_schools():
+    """The hand district of the first test at tolerance 0.25: 25 poor students of the west
+    tract cross to s1 and 25 nonpoor of the east tract to s0 (the minimum crossing)."""
+    d = tiny_district([[[100, 0], [0, 0]], [[0, 0], [0, 100]]], [100, 100])
+    result = assign_district(d, Policy(0.25), possible=False)
+    hoods = result.neighborhoods
+    assert list(hoods["tract"]) == TRACTS[:2]
+    assert "black_poor" in hoods and hoods.crs == d.neighborhoods.crs
+    assert list(hoods["school"]) == ["s0", "s1"]
+    assert hoods["school_share"].to_numpy() == pytest.approx([0.75, 0.75])
+    assert list(hoods["schools"]) == ["s0:0.75;s1:0.25", "s1:0.75;s0:0.25"]
+    schools = result.schools
+    assert list(schools["name"]) == ["s0", "s1"]
+    assert schools["enrolment"].to_numpy() == pytest.approx([100, 100])
+    flows = result.flows
+    assert list(flows.columns) == ["tract", "income_class", "school", "students", "km"]
+    crossing = flows[flows["tract"] != flows["school"].map({"s0": TRACTS[0], "s1": TRACTS[1]})]
+    assert crossing["students"].to_numpy() == pytest.approx([25, 25])
+    assert crossing["km"].to_numpy() == pytest.approx([9.0, 9.0])
+    assert set(result.summary()) >= {"v_assigned", "objective_km", "status", "gap", "mip_gap"}
+
+
+def test_written_files_key_neighborhoods_by_id(tmp_path):
+    import pandas as pd
+
+    from assignopt.spatial.output import write_assignment
+
+    hoods = tiny_district([[[100, 0], [0, 0]], [[0, 0], [0, 100]]], [100, 100]).neighborhoods
+    hoods["tract"] = ["07", "12"]  # leading zero kept in every output
+    schools = tiny_district([[[1, 0], [0, 0]], [[0, 0], [0, 1]]], [100, 100]).schools
+    schools["name"] = ["07", "7"]
+    d = District(hoods, schools, ("black", "white"))
+    paths = write_assignment(assign_district(d, Policy(0.25), possible=False), tmp_path)
+    flows = pd.read_csv(paths["flows_csv"], dtype=str)
+    assert set(flows["tract"]) == {"07", "12"} and set(flows["school"]) == {"07", "7"}
+    layer = gpd.read_file(paths["geopackage"], layer="neighborhoods")
+    assert list(layer["tract"]) == ["07", "12"]
+    assert list(layer["schools"]) == ["07:0.75;7:0.25", "7:0.75;07:0.25"]
+    lines = gpd.read_file(paths["geopackage"], layer="flows")
+    assert set(lines["tract"]) == {"07", "12"}
+    assert "optimality gap 0.00%" in paths["summary_md"].read_text()
+
+
+def test_map_colour_scale_does_not_stretch_rounding_noise():
+    from assignopt.spatial.output import share_scale
+
+    # Every school at the district's 40% up to 1e-12: the scale still spans +-0.05, so the
+    # dots take the middle colour (matplotlib's autoscale spread them over the whole map).
+    assert share_scale(np.array([0.4 - 1e-12, 0.4 + 1e-12]), 0.4) == pytest.approx((0.35, 0.45))
+    # Real differences widen it symmetrically.
+    assert share_scale(np.array([0.2, 0.45]), 0.4) == pytest.approx((0.2, 0.6))
