@@ -401,10 +401,15 @@ def _solve_pulp(lp: LinearProgram, solver: str, time_limit: float | None) -> LPS
         pulp.LpStatusInfeasible: "infeasible",
         pulp.LpStatusUnbounded: "unbounded",
     }.get(problem.status, f"error: {pulp.LpStatus[problem.status]}")
+    if status == "optimal" and problem.sol_status == pulp.LpSolutionIntegerFeasible:
+        status = "time_limit"  # CBC stopped by its time limit with an incumbent
     x = np.array([v.varValue if v.varValue is not None else np.nan for v in variables])
-    objective = float(lp.cost @ x) if status == "optimal" else float("nan")
+    objective = float(lp.cost @ x) if status in ("optimal", "time_limit") else float("nan")
     row_dual = None
     if status == "optimal" and not lp.is_mip:
         row_dual = np.array([sum((c.pi or 0.0) for c in row) for row in constraints])
     seconds = time.perf_counter() - start
-    return LPSolution(status, objective, x, seconds, solver, objective, 0.0, row_dual)
+    # PuLP reports no bound: a time-limited incumbent's gap is unknown.
+    gap = float("nan") if status == "time_limit" else 0.0
+    bound = float("nan") if status == "time_limit" else objective
+    return LPSolution(status, objective, x, seconds, solver, bound, gap, row_dual)

@@ -208,16 +208,20 @@ def solve_milp(
     y = np.round(solution.x).astype(bool)
     flows = np.zeros((n, k, s))
     flows[pair_n[y], :, pair_s[y]] = supply[pair_n[y]]
-    gap = solution.mip_gap if np.isfinite(solution.mip_gap) else 0.0
+    known = bool(np.isfinite(solution.mip_gap))
+    gap = solution.mip_gap if known else 0.0
     if solution.status == "time_limit":
-        log.info(f"    MILP stopped at the time limit with gap {gap:.2%}")
+        log.info(
+            "    MILP stopped at the time limit "
+            + (f"with gap {gap:.2%}" if known else f"({solution.solver} gives no bound)")
+        )
     return TransportSolution.from_flows(
         flows,
         km,
         solution.status,
         solution.solver,
         start,
-        "whole neighborhoods (MILP)",
+        "whole neighborhoods (MILP)" + ("" if known else "; gap unknown"),
         float(gap),
         float(solution.dual_bound),
     )

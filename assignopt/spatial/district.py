@@ -397,7 +397,7 @@ def read_district(
             raise InputError(
                 f"{exc}. Shapefiles cut column names to 10 characters "
                 "(black_nonpoor becomes black_nonp): pass the groups "
-                "(--groups black,white,...) to map them, or use a GeoPackage"
+                "(groups black, white, ...) to map them, or use a GeoPackage"
             ) from None
         raise
     return District(hoods, sch, chosen, tuple(classes), id_column=id_column)
