@@ -26,9 +26,9 @@ DEFAULT_CLASSES = ("poor", "nonpoor")
 
 
 #: Neighborhood id columns recognised when none is named (case-insensitive), in this order.
-ID_COLUMNS = ("id", "geoid", "tract", "neighborhood", "neighborhood_id", "fips", "code", "name")
+ID_COLUMNS = ("id", "geoid", "tract", "neighborhood", "neighborhood_id", "fips")
 # Id columns that are not a noun for messages ("tract 06067001101" but "neighborhood 17").
-_GENERIC_IDS = {"id", "geoid", "fips", "code", "name", "neighborhood", "neighborhood_id"}
+_GENERIC_IDS = {"id", "geoid", "fips", "name", "code", "key", "neighborhood", "neighborhood_id"}
 
 
 @dataclass
@@ -108,7 +108,7 @@ class District:
     def labels(self) -> Labels:
         """The district's names for messages of the assignment core."""
         noun = self.id_column or "neighborhood"
-        if noun.lower() in _GENERIC_IDS:
+        if not (noun.isalpha() and noun.islower()) or noun in _GENERIC_IDS:
             noun = "neighborhood"
         return Labels(self.neighborhood_ids, self.school_names, self.classes, noun)
 
