@@ -140,11 +140,19 @@ def test_a_csv_school_table_without_coordinates_is_refused(tmp_path):
 
 
 def test_classes_that_leave_students_out_are_refused():
-    hoods, schools = frames(counts=((5, 5, 0, 0), (0, 0, 5, 5)))
+    hoods, schools = frames(counts=((5, 3, 0, 0), (0, 0, 4, 6)))
     with pytest.raises(
-        InputError, match=r"leave out the count column\(s\) 'black_nonpoor', 'white_nonpoor'"
+        InputError,
+        match=r"leave out the count column\(s\) 'black_nonpoor', 'white_nonpoor' \(9 students",
     ):
         District(hoods, schools, ("black", "white"), ("poor",))
     # With no nonpoor students every student is covered: accepted.
     hoods, schools = frames(counts=((5, 0, 0, 0), (0, 0, 5, 0)))
     District(hoods, schools, ("black", "white"), ("poor",))
+    # A group's total over the listed classes and a share are not classes left out.
+    hoods, schools = frames(counts=((5, 5, 0, 0), (0, 0, 5, 5)))
+    hoods["black_total"] = hoods["black_poor"] + hoods["black_nonpoor"]
+    hoods["white_total"] = hoods["white_poor"] + hoods["white_nonpoor"]
+    hoods["black_share"] = [1.0, 0.0]
+    hoods["white_share"] = [0.0, 1.0]
+    District(hoods, schools, ("black", "white"))

@@ -108,3 +108,12 @@ def test_messages_name_the_users_ids():
     fixed = problem(bands=[(POOR, 0.4, 0.6)], fixed_enrolment=True, labels=labels)
     with pytest.raises(InfeasibleError, match="school 07 with 100 seats .* class poor"):
         solve_transport(fixed.with_bands([(POOR, 0.415, 0.419)]))
+
+
+def test_every_solver_name_has_a_backend_and_no_backend_an_unknown_name():
+    from assignopt.spatial.names import ASSIGNMENT_SOLVERS
+
+    served = {name for b in backends().values() for name in b.solvers}
+    assert served == set(ASSIGNMENT_SOLVERS)
+    with pytest.raises(InputError, match="the ortools solver has no whole-neighborhood mode"):
+        choose_backend(problem(whole_neighborhoods=True), "ortools")

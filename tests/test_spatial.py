@@ -572,3 +572,12 @@ def test_map_colour_scale_does_not_stretch_rounding_noise():
     assert share_scale(np.array([0.4 - 1e-12, 0.4 + 1e-12]), 0.4) == pytest.approx((0.35, 0.45))
     # Real differences widen it symmetrically.
     assert share_scale(np.array([0.2, 0.45]), 0.4) == pytest.approx((0.2, 0.6))
+
+
+def test_sample_messages_name_tracts_as_written():
+    d = read_district("sample_districts/sacramento_county_2000.gpkg")
+    assert d.id_column == "tract" and d.neighborhood_ids[0] == "06067007100"
+    # 0.5 km reaches no school from the first tract (its representative point lies further
+    # from every school; 272 other tracts likewise); 274 is its student count in the file.
+    with pytest.raises(InfeasibleError, match=r"tract 06067007100 \(274 students\) has no school"):
+        assign_district(d, Policy(0.1), travel_cap_km=0.5, possible=False)

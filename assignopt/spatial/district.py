@@ -26,9 +26,9 @@ DEFAULT_CLASSES = ("poor", "nonpoor")
 
 
 #: Neighborhood id columns recognised when none is named (case-insensitive), in this order.
-ID_COLUMNS = ("id", "geoid", "tract", "neighborhood", "neighborhood_id", "fips", "code", "name")
+ID_COLUMNS = ("id", "geoid", "tract", "neighborhood", "neighborhood_id", "fips")
 # Id columns that are not a noun for messages ("tract 06067001101" but "neighborhood 17").
-_GENERIC_IDS = {"id", "geoid", "fips", "code", "name", "neighborhood", "neighborhood_id"}
+_GENERIC_IDS = {"id", "geoid", "fips", "name", "code", "key", "neighborhood", "neighborhood_id"}
 
 
 @dataclass
@@ -108,7 +108,7 @@ class District:
     def labels(self) -> Labels:
         """The district's names for messages of the assignment core."""
         noun = self.id_column or "neighborhood"
-        if noun.lower() in _GENERIC_IDS:
+        if not (noun.isalpha() and noun.islower()) or noun in _GENERIC_IDS:
             noun = "neighborhood"
         return Labels(self.neighborhood_ids, self.school_names, self.classes, noun)
 
@@ -173,8 +173,12 @@ def _find_id_column(hoods: gpd.GeoDataFrame, wanted: str | None) -> str | None:
 
 
 def _check_left_out(district: District, hoods: gpd.GeoDataFrame) -> None:
-    """Refuse classes that leave students out: ``<group>_<other>`` count columns not listed."""
-    chosen = set(district.count_columns)
+    """Refuse classes that leave students out: ``<group>_<other>`` count columns not listed.
+
+    A column ``<group>_<suffix>`` present for every group looks like a class left out when its
+    values are whole, non-negative numbers, some above 1, and not the group's total over the
+    classes listed (``black_total``); shares and flags (``black_share``) are not counts.
+    """
     suffixes = {
         str(c)[len(g) + 1 :]
         for c in hoods.columns
@@ -182,13 +186,27 @@ def _check_left_out(district: District, hoods: gpd.GeoDataFrame) -> None:
         if str(c).startswith(f"{g}_")
     }
     left = []
-    for suffix in sorted(suffixes):
+    for suffix in sorted(suffixes - set(district.classes)):
         columns = [f"{g}_{suffix}" for g in district.groups]
-        if suffix in district.classes or not all(c in hoods.columns for c in columns):
+        if not all(c in hoods.columns for c in columns):
             continue
+        counts = []
+        for g, column in zip(district.groups, columns):
+            values = pd.to_numeric(hoods[column], errors="coerce").to_numpy(float)
+            listed = sum(
+                pd.to_numeric(hoods[district.column(g, c)], errors="coerce").to_numpy(float)
+                for c in district.classes
+            )
+            counts.append(
+                bool(np.isfinite(values).all())
+                and bool((values >= 0).all())
+                and np.allclose(values, np.round(values))
+                and not np.allclose(values, listed)
+                and values.max(initial=0.0) > 1
+            )
         values = [pd.to_numeric(hoods[c], errors="coerce") for c in columns]
-        if all(v.notna().all() for v in values) and any((v > 0).any() for v in values):
-            left += [c for c in columns if c not in chosen]
+        if all(counts) and any((v > 0).any() for v in values):
+            left += columns
     if left:
         students = sum(pd.to_numeric(hoods[c]).sum() for c in left)
         raise _layer_error(
