@@ -352,10 +352,20 @@ def _best_single_race_schools(
     supply = [pi_w * pwp, pi_w * (1 - pwp), pi_b * pbp, pi_b * (1 - pbp)]
     h = np.array([*supply, 0, 0, 0, 0, 0, 0, 0, 0, hi - pi_p, pi_p - lo])
     systems, rhs = g[_FOUR_ROWS], h[_FOUR_ROWS]
-    regular = np.abs(np.linalg.det(systems)) > 1e-12
+    with np.errstate(divide="ignore", invalid="ignore"):  # singular choices: no vertex
+        regular = np.abs(np.linalg.det(systems)) > 1e-12
     z = np.linalg.solve(systems[regular], rhs[regular][..., None])[..., 0]
     z = z[np.all(z @ g.T <= h + 1e-12, axis=1)]  # z = 0 (perfect balance) is always here
-    z = np.clip(z, 0.0, None)
+    # Snap round-off: a cell taken whole (or not at all) to within 1e-12 is taken exactly so,
+    # then keep the vertices whose three schools meet the band by their actual poverty rates
+    # (a sliver of a mixed school left by round-off could otherwise have any rate).
+    supply = np.array(supply)
+    z = np.where(np.abs(z - supply) <= 1e-12, supply, np.where(z <= 1e-12, 0.0, z))
+    rest = supply - z
+    poor = np.column_stack([z[:, 0], z[:, 2], rest[:, 0] + rest[:, 2]])
+    size = np.column_stack([z[:, 0] + z[:, 1], z[:, 2] + z[:, 3], rest.sum(axis=1)])
+    fits = (size <= 1e-12) | ((poor >= (lo - 1e-10) * size) & (poor <= (hi + 1e-10) * size))
+    z = z[fits.all(axis=1) & (rest >= -1e-12).all(axis=1)]
     values = _three_school_v(pi_b, z[:, 0] + z[:, 1], z[:, 2] + z[:, 3])
     best = z[int(np.argmax(values))]
     return (float(best[0]), float(best[1])), (float(best[2]), float(best[3]))

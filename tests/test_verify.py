@@ -256,3 +256,13 @@ def test_write_verification_rewrites_the_blocks_of_a_document(tmp_path):
     case_1 = counts[counts["case"] == "case 1"]
     assert (case_1["exact"] == case_1["cases"]).all() and len(case_1)
     assert f"in {int(case_1['cases'].iloc[0])} cases (case 1)" in text
+
+
+def test_best_leaves_no_sliver_of_a_mixed_school():
+    # Found by hypothesis: equal rates and a vanishing band. Round-off in the vertex solve once
+    # left a mixed school of 1e-16 students with poverty rate 0; both rates are inside the
+    # band, so the answer is one school per race and an empty third (V = 1).
+    c = three_school_construction(0.5, 0.25, 0.25, 1e-12)
+    assert c.value == pytest.approx(1.0, abs=1e-12)
+    assert_sound(c, 0.5, 0.25, 0.25, 1e-12)
+    assert c.schools[2].sum() <= 1e-12
