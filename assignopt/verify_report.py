@@ -113,7 +113,11 @@ def summarize(cases: pd.DataFrame) -> pd.DataFrame:
                 ),
             )
         out.append(row)
-    return pd.DataFrame(out)
+    # Rows of one closed form together (its cases in order of appearance), forms as they come.
+    frame = pd.DataFrame(out)
+    first = {key: i for i, key in reversed(list(enumerate(zip(frame.family, frame.closed_form))))}
+    order = sorted(range(len(frame)), key=lambda i: first[frame.family[i], frame.closed_form[i]])
+    return frame.iloc[order].reset_index(drop=True)
 
 
 def _label(r) -> str:
