@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from scipy import special
 
-from assignopt.errors import InputError
+from assignopt.errors import AssignoptError, InputError
 from assignopt.income import (
     LITERATURE_SHAPE,
     GammaIncome,
@@ -31,6 +31,7 @@ from assignopt.indices import _normalized_exposure
 
 __all__ = [
     "Construction",
+    "ConstructionNotApplicableError",
     "closed_form_bounds",
     "greedy_construction",
     "income_class_table",
@@ -161,6 +162,28 @@ def vmax_tolerance_approx(black_poverty: float, white_poverty: float, tolerance:
     return min(1.0, vmax_dichotomous(black_poverty, white_poverty) / (1.0 - 2.0 * d))
 
 
+#: A poverty rate within this of the band's edge counts as inside the band (on the edge, a
+#: school meets the policy; the margin absorbs rounding in ``pi_p +- d``).
+_EDGE = 1e-12
+
+
+class ConstructionNotApplicableError(AssignoptError):
+    """The literature's three-school construction does not cover these inputs.
+
+    Attributes
+    ----------
+    reason : str
+        ``"one rate inside the band"`` (one group's poverty rate lies inside the band and the
+        other's outside it, so one single-race school cannot be formed as stated) or
+        ``"mixed school outside the band"`` (the third school's poverty rate misses the band).
+
+    """
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
 def three_school_construction(
     black_share: float,
     black_poverty: float,
@@ -169,22 +192,32 @@ def three_school_construction(
     total_students: float = 1.0,
     school_rates: str = "best",
 ) -> Construction:
-    """The literature's three-school construction under a dichotomous tolerance band.
+    """A single-race White school, a single-race Black school and a mixed school.
 
-    School A is all White, school B all Black, school C holds everyone left. In the
-    literature A sits at the band's lower poverty rate ``lo = max(pi_p - d, 0)`` (holding the
-    poor Whites) and B at the upper rate ``hi = min(pi_p + d, 1)`` (holding the nonpoor
-    Blacks), which suits districts whose Black families are the poorer. With
-    ``school_rates="best"`` (the default) each of A and B may take any of 21 rates evenly
-    spaced over the band (both edges and ``pi_p`` among them) and the best pair is kept; this
-    keeps the construction sound when White families are the poorer and makes it exact at
-    d = 0. It remains a construction: the linear programs give the true maximum.
+    ``school_rates="literature"`` is the literature's construction (its Appendix C), cases
+    included. With ``pi_p`` the district's poverty rate and the band
+    ``[lo, hi] = [pi_p - d, pi_p + d]``:
 
-    For given rates, V is convex in the sizes (A, B) (shares of T) and the feasible sizes form
-    a polygon (the supplies of each group-by-status cell, and C's poverty rate inside the
-    band), so the best sizes are found exactly among the polygon's vertices. In a district
-    half Black and half White, with Black families the poorer, this reproduces
-    ``V_max / (1 - 2d)`` wherever no cell runs short.
+    - case 1: when both groups' poverty rates lie inside the band, one school per race meets
+      the policy and V = 1 (school C is empty);
+    - otherwise the groups are labelled so that White families are the less poor ("without
+      loss of generality": the labels are swapped when White families are the poorer). School
+      A, all White, holds every poor White student and as many nonpoor White students as put
+      its poverty rate at ``lo``; school B, all Black, holds every nonpoor Black student and as
+      many poor Black students as put its rate at ``hi``; school C holds everyone left.
+
+    The construction as stated needs the less poor group's rate below the band and the poorer
+    group's above it, and school C's rate inside the band; where either fails it does not
+    apply and :class:`ConstructionNotApplicableError` says why.
+
+    ``school_rates="best"`` (the default) searches the whole family continuously: every
+    split of each group-by-status cell between its single-race school and school C that
+    keeps all three schools inside the band. V is convex in the sizes of the two single-race
+    schools and the allowed splits form a polytope in four variables (poor and nonpoor
+    students of each single-race school), so the maximum sits at one of its vertices, which
+    are enumerated. This includes the literature's schools and case 1, so it is never below
+    the literature's value, and it is exact at d = 0. Both remain constructions: the linear
+    programs (:mod:`assignopt.maxseg`) give the true maximum.
 
     Parameters
     ----------
@@ -197,13 +230,19 @@ def three_school_construction(
     total_students : float
         Scale of the returned school counts (1 gives shares of the district).
     school_rates : {"best", "literature"}
-        Which poverty rates the single-race schools may take (see above).
+        The continuous search or the literature's construction (see above).
 
     Returns
     -------
     Construction
-        ``schools`` has shape ``(3, 2, 2)``: schools A, B, C; groups (Black, White); classes
-        (poor, nonpoor).
+        ``schools`` has shape ``(3, 2, 2)``: schools A (all White), B (all Black), C (the
+        rest, empty in case 1); groups (Black, White); classes (poor, nonpoor). ``method``
+        names the variant and, for the literature's, its case.
+
+    Raises
+    ------
+    ConstructionNotApplicableError
+        With ``school_rates="literature"``, where the construction as stated does not apply.
 
     """
     pi_b = _share(black_share, "black share")
@@ -212,80 +251,127 @@ def three_school_construction(
     d = validate_tolerance(tolerance)
     if school_rates not in {"best", "literature"}:
         raise InputError(f"school_rates must be 'best' or 'literature', got {school_rates!r}")
+    if school_rates == "literature":
+        white_only, black_only, method = _appendix_c(pi_b, pbp, pwp, d)
+    else:
+        white_only, black_only = _best_single_race_schools(pi_b, pbp, pwp, d)
+        method = "three-school, best rates"
+    pi_w = 1.0 - pi_b
+    cells = np.array([[pi_b * pbp, pi_b * (1 - pbp)], [pi_w * pwp, pi_w * (1 - pwp)]])
+    school_a = np.array([[0.0, 0.0], white_only])
+    school_b = np.array([black_only, [0.0, 0.0]])
+    schools = np.array([school_a, school_b, cells - school_a - school_b])
+    # Round-off can leave a vanishing negative count in school C.
+    schools = np.clip(schools, 0.0, None) * total_students
+    value = _three_school_v(pi_b, np.array(sum(white_only)), np.array(sum(black_only)))
+    return Construction(value=float(value), schools=schools, method=method)
+
+
+def _appendix_c(
+    pi_b: float, pbp: float, pwp: float, d: float
+) -> tuple[tuple[float, float], tuple[float, float], str]:
+    """The literature's schools: (poor, nonpoor) of the all-White and all-Black schools."""
+    pi_w = 1.0 - pi_b
+    pi_p = pi_b * pbp + pi_w * pwp
+    lo, hi = pi_p - d, pi_p + d
+
+    def inside(rate: float) -> bool:
+        return lo - _EDGE <= rate <= hi + _EDGE
+
+    if inside(pbp) and inside(pwp):
+        return (
+            (pi_w * pwp, pi_w * (1 - pwp)),
+            (pi_b * pbp, pi_b * (1 - pbp)),
+            "three-school (literature), case 1: one school per race",
+        )
+    # Label the groups so that x is the less poor (White unless White families are poorer).
+    white_poorer = pwp > pbp
+    x_share, x_rate, x_name = (pi_b, pbp, "Black") if white_poorer else (pi_w, pwp, "White")
+    y_share, y_rate, y_name = (pi_w, pwp, "White") if white_poorer else (pi_b, pbp, "Black")
+    band = f"[{lo:.4g}, {hi:.4g}]"
+    if inside(x_rate):
+        raise ConstructionNotApplicableError(
+            f"the literature's three-school construction does not apply: the {x_name.lower()} "
+            f"poverty rate {x_rate:.4g} lies inside the band {band} and the {y_name.lower()} "
+            f"rate {y_rate:.4g} above it, so no all-{x_name} school at rate {lo:.4g} can hold "
+            f"every poor {x_name} student",
+            "one rate inside the band",
+        )
+    if inside(y_rate):
+        raise ConstructionNotApplicableError(
+            f"the literature's three-school construction does not apply: the {y_name.lower()} "
+            f"poverty rate {y_rate:.4g} lies inside the band {band} and the {x_name.lower()} "
+            f"rate {x_rate:.4g} below it, so no all-{y_name} school at rate {hi:.4g} can hold "
+            f"every nonpoor {y_name} student",
+            "one rate inside the band",
+        )
+    # Here x_rate < lo (so lo > 0) and y_rate > hi (so hi < 1).
+    x_poor = x_share * x_rate
+    x_school = (x_poor, x_poor * (1 - lo) / lo)
+    y_nonpoor = y_share * (1 - y_rate)
+    y_school = (y_nonpoor * hi / (1 - hi), y_nonpoor)
+    mixed_poor = y_share * y_rate - y_school[0]
+    mixed = mixed_poor + x_share * (1 - x_rate) - x_school[1]
+    if mixed > _EDGE and not inside(mixed_poor / mixed):
+        raise ConstructionNotApplicableError(
+            f"the literature's three-school construction does not apply: its mixed school "
+            f"would have poverty rate {mixed_poor / mixed:.4g}, outside the band {band}",
+            "mixed school outside the band",
+        )
+    white_only, black_only = (y_school, x_school) if white_poorer else (x_school, y_school)
+    return white_only, black_only, "three-school (literature)"
+
+
+def _best_single_race_schools(
+    pi_b: float, pbp: float, pwp: float, d: float
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(poor, nonpoor) of the all-White and all-Black schools that maximize V.
+
+    The variables ``z = (White poor, White nonpoor, Black poor, Black nonpoor)`` in the two
+    single-race schools satisfy ``G z <= h``: each cell's supply, non-negativity, each
+    single-race school's poverty rate in ``[lo, hi]`` and the mixed school's (students
+    left) likewise, all linear. V is convex in the school sizes, a linear image of z, so its
+    maximum over the polytope is at a vertex: every vertex solves four of the 14 constraints
+    as equalities, and all 1,001 choices are solved at once.
+    """
     pi_w = 1.0 - pi_b
     pi_p = pi_b * pbp + pi_w * pwp
     lo, hi = max(pi_p - d, 0.0), min(pi_p + d, 1.0)
-    cells = {
-        "w_poor": pi_w * pwp,
-        "w_non": pi_w * (1 - pwp),
-        "b_poor": pi_b * pbp,
-        "b_non": pi_b * (1 - pbp),
-    }
-    if school_rates == "literature":
-        rate_a, rate_b = np.array([lo]), np.array([hi])
-    else:
-        grid = np.unique(np.clip(pi_p + d * np.linspace(-1.0, 1.0, 21), lo, hi))
-        rate_a, rate_b = (r.ravel() for r in np.meshgrid(grid, grid))
-    value, a_size, b_size, rate_a, rate_b = _best_three_school(pi_b, pi_p, d, rate_a, rate_b, cells)
-    school_a = [[0.0, 0.0], [rate_a * a_size, (1 - rate_a) * a_size]]
-    school_b = [[rate_b * b_size, (1 - rate_b) * b_size], [0.0, 0.0]]
-    school_c = [
-        [cells["b_poor"] - rate_b * b_size, cells["b_non"] - (1 - rate_b) * b_size],
-        [cells["w_poor"] - rate_a * a_size, cells["w_non"] - (1 - rate_a) * a_size],
-    ]
-    schools = np.clip(np.array([school_a, school_b, school_c]), 0.0, None) * total_students
-    return Construction(value=float(value), schools=schools, method="three-school")
-
-
-def _best_three_school(
-    pi_b: float,
-    pi_p: float,
-    d: float,
-    rate_a: np.ndarray,
-    rate_b: np.ndarray,
-    cells: dict[str, float],
-) -> tuple[float, float, float, float, float]:
-    """Best sizes of an all-White school at ``rate_a`` and an all-Black one at ``rate_b``.
-
-    Vectorized over candidate rate pairs. For each pair the feasible sizes (A, B) are the
-    polygon ``g @ (A, B) <= h``; its vertices solve two constraints as equalities (Cramer's
-    rule). Returns ``(V, A, B, rate_a, rate_b)`` of the best vertex over all pairs.
-    """
-    n = rate_a.size
-    g = np.zeros((n, 8, 2))
-    g[:, 0, 0] = rate_a  # poor Whites in A
-    g[:, 1, 0] = 1 - rate_a  # nonpoor Whites in A
-    g[:, 2, 1] = rate_b  # poor Blacks in B
-    g[:, 3, 1] = 1 - rate_b  # nonpoor Blacks in B
-    g[:, 4, 0] = -1.0
-    g[:, 5, 1] = -1.0
-    g[:, 6] = np.column_stack([pi_p + d - rate_a, pi_p + d - rate_b])  # C's rate <= pi_p + d
-    g[:, 7] = np.column_stack([rate_a - pi_p + d, rate_b - pi_p + d])  # C's rate >= pi_p - d
-    h = np.array([cells["w_poor"], cells["w_non"], cells["b_poor"], cells["b_non"], 0, 0, d, d])
-    i, j = _PAIRS
-    gi, gj = g[:, i], g[:, j]  # (n, pairs, 2)
-    det = gi[..., 0] * gj[..., 1] - gi[..., 1] * gj[..., 0]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        a_size = (h[i] * gj[..., 1] - gi[..., 1] * h[j]) / det
-        b_size = (gi[..., 0] * h[j] - h[i] * gj[..., 0]) / det
-        slack = h - (a_size[..., None] * g[:, None, :, 0] + b_size[..., None] * g[:, None, :, 1])
-    feasible = (np.abs(det) > 1e-14) & np.all(slack >= -1e-12, axis=-1)
-    a_size = np.where(feasible, np.maximum(a_size, 0.0), 0.0)
-    b_size = np.where(feasible, np.maximum(b_size, 0.0), 0.0)
-    values = np.where(feasible, _three_school_v(pi_b, a_size, b_size), -np.inf)
-    k, pair = np.unravel_index(int(np.argmax(values)), values.shape)
-    if not np.isfinite(values[k, pair]):  # only if no vertex is regular: empty schools A and B
-        return _three_school_v(pi_b, np.array(0.0), np.array(0.0)).item(), 0.0, 0.0, 0.0, 0.0
-    return (
-        float(values[k, pair]),
-        float(a_size[k, pair]),
-        float(b_size[k, pair]),
-        float(rate_a[k]),
-        float(rate_b[k]),
+    g = np.array(
+        [
+            *np.eye(4),  # supplies
+            *-np.eye(4),  # non-negative
+            [lo - 1, lo, 0, 0],  # White school's rate >= lo
+            [1 - hi, -hi, 0, 0],  # White school's rate <= hi
+            [0, 0, lo - 1, lo],  # Black school's rate >= lo
+            [0, 0, 1 - hi, -hi],  # Black school's rate <= hi
+            [hi - 1, hi, hi - 1, hi],  # mixed school's rate <= hi
+            [1 - lo, -lo, 1 - lo, -lo],  # mixed school's rate >= lo
+        ]
     )
+    supply = [pi_w * pwp, pi_w * (1 - pwp), pi_b * pbp, pi_b * (1 - pbp)]
+    h = np.array([*supply, 0, 0, 0, 0, 0, 0, 0, 0, hi - pi_p, pi_p - lo])
+    systems, rhs = g[_FOUR_ROWS], h[_FOUR_ROWS]
+    with np.errstate(divide="ignore", invalid="ignore"):  # singular choices: no vertex
+        regular = np.abs(np.linalg.det(systems)) > 1e-12
+    z = np.linalg.solve(systems[regular], rhs[regular][..., None])[..., 0]
+    z = z[np.all(z @ g.T <= h + 1e-12, axis=1)]  # z = 0 (perfect balance) is always here
+    # Snap round-off: a cell taken whole (or not at all) to within 1e-12 is taken exactly so,
+    # then keep the vertices whose three schools meet the band by their actual poverty rates
+    # (a sliver of a mixed school left by round-off could otherwise have any rate).
+    supply = np.array(supply)
+    z = np.where(np.abs(z - supply) <= 1e-12, supply, np.where(z <= 1e-12, 0.0, z))
+    rest = supply - z
+    poor = np.column_stack([z[:, 0], z[:, 2], rest[:, 0] + rest[:, 2]])
+    size = np.column_stack([z[:, 0] + z[:, 1], z[:, 2] + z[:, 3], rest.sum(axis=1)])
+    fits = (size <= 1e-12) | ((poor >= (lo - 1e-10) * size) & (poor <= (hi + 1e-10) * size))
+    z = z[fits.all(axis=1) & (rest >= -1e-12).all(axis=1)]
+    values = _three_school_v(pi_b, z[:, 0] + z[:, 1], z[:, 2] + z[:, 3])
+    best = z[int(np.argmax(values))]
+    return (float(best[0]), float(best[1])), (float(best[2]), float(best[3]))
 
 
-_PAIRS = tuple(np.array(list(combinations(range(8), 2))).T)
+_FOUR_ROWS = np.array(list(combinations(range(14), 4)))
 
 
 def _three_school_v(pi_b: float, a_size: np.ndarray, b_size: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ result is a table of every case, a Markdown summary and a figure.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from assignopt.bounds import (
+    ConstructionNotApplicableError,
     greedy_construction,
     three_school_construction,
     vmax_continuous,
@@ -27,16 +28,37 @@ from assignopt.income import REFERENCE_MEANS, GammaIncome, optimal_poverty_thres
 from assignopt.maxseg import maximum_segregation
 from assignopt.policy import Policy
 from assignopt.population import Population
+from assignopt.verify_report import (
+    EXACT,
+    findings_markdown,
+    generated_blocks,
+    literature_numbers,
+    printed_numbers_markdown,
+    summarize,
+    summary_markdown,
+    sync_blocks,
+)
 
-__all__ = ["verification_cases", "summarize", "plot_verification", "write_verification"]
+__all__ = [
+    "EXACT",
+    "findings_markdown",
+    "generated_blocks",
+    "literature_numbers",
+    "plot_verification",
+    "printed_numbers_markdown",
+    "summarize",
+    "summary_markdown",
+    "sync_blocks",
+    "verification_cases",
+    "write_verification",
+]
 
-EXACT = 1e-8
 
-
-def _row(family, closed_form, value, result, **params) -> dict:
+def _row(family, closed_form, value, result, case="", **params) -> dict:
     return {
         "family": family,
         "closed_form": closed_form,
+        "case": case,
         **params,
         "closed_form_value": value,
         "lp_lower": result.lower,
@@ -119,10 +141,29 @@ def _tolerance(shares, rates, tolerances):
         rows.append(
             _row(family, "V_max / (1 - 2d)", vmax_tolerance_approx(bp, wp, d), result, **params)
         )
-        for rule in ("literature", "best"):
-            value = three_school_construction(pi_b, bp, wp, d, school_rates=rule).value
-            rows.append(_row(family, f"three-school ({rule})", value, result, **params))
+        rows.append(_literature_row(family, pi_b, bp, wp, d, result, **params))
+        value = three_school_construction(pi_b, bp, wp, d, school_rates="best").value
+        rows.append(_row(family, "three-school (best)", value, result, **params))
     return rows
+
+
+def _literature_row(family, pi_b, bp, wp, d, result, **params) -> dict:
+    """The literature's construction, labelled by its case; NaN where it does not apply."""
+    try:
+        construction = three_school_construction(pi_b, bp, wp, d, school_rates="literature")
+    except ConstructionNotApplicableError as error:
+        return _row(
+            family,
+            "three-school (literature)",
+            np.nan,
+            result,
+            case=f"does not apply: {error.reason}",
+            **params,
+        )
+    case = "case 1" if "case 1" in construction.method else "three schools"
+    return _row(
+        family, "three-school (literature)", construction.value, result, case=case, **params
+    )
 
 
 def _continuous(ratios, class_counts, white_mean):
@@ -193,8 +234,7 @@ def _along_ratio(ratios, white_mean):
             rows.append(
                 _row(family, "V_max / (1 - 2d)", vmax_tolerance_approx(bp, wp, d), result, **params)
             )
-            three = three_school_construction(0.5, bp, wp, d, school_rates="literature")
-            rows.append(_row(family, "three-school (literature)", three.value, result, **params))
+            rows.append(_literature_row(family, 0.5, bp, wp, d, result, **params))
             if d == 0.0:
                 rows.append(
                     _row(
@@ -206,96 +246,6 @@ def _along_ratio(ratios, white_mean):
                     )
                 )
     return rows
-
-
-def summarize(cases: pd.DataFrame) -> pd.DataFrame:
-    """Per family and closed form: how often it is exact, how far below or above the LP.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``family``, ``closed_form``, ``cases``, ``exact`` (|shortfall| <= 1e-8),
-        ``below`` (closed form under the LP maximum), ``above`` (over it: an overstatement),
-        ``max_shortfall``, ``max_excess`` and ``worst_case`` (parameters of the largest
-        |shortfall|).
-    """
-    out = []
-    param_cols = [
-        c
-        for c in (
-            "black_share",
-            "black_poverty",
-            "white_poverty",
-            "tolerance",
-            "income_ratio",
-            "classes",
-            "schools",
-        )
-        if c in cases.columns
-    ]
-    for (family, form), part in cases.groupby(["family", "closed_form"], sort=False):
-        diff = part["shortfall"]
-        worst = part.loc[diff.abs().idxmax()]
-        where = ", ".join(f"{c}={worst[c]:g}" for c in param_cols if pd.notna(worst.get(c)))
-        out.append(
-            {
-                "family": family,
-                "closed_form": form,
-                "cases": len(part),
-                "exact": int((diff.abs() <= EXACT).sum()),
-                "below": int((diff > EXACT).sum()),
-                "above": int((diff < -EXACT).sum()),
-                "max_shortfall": float(max(diff.max(), 0.0)),
-                "mean_shortfall": float(diff.mean()),
-                "max_excess": float(max(-diff.min(), 0.0)) + 0.0,
-                "worst_case": where,
-            }
-        )
-    return pd.DataFrame(out)
-
-
-def summary_markdown(summary: pd.DataFrame) -> str:
-    """The summary as a Markdown report with a sentence per closed form."""
-    lines = [
-        "# Verification of the closed forms against the linear programs",
-        "",
-        "Each closed form is compared with the LP maximum (`assignopt.maxseg`) on a grid of "
-        "cases. `shortfall = LP maximum - closed form`: positive where the closed form "
-        "understates what the policy allows, negative where it overstates it (only an "
-        "approximation can; a construction is feasible, so it never exceeds the maximum). "
-        f"Exact means |shortfall| <= {EXACT:g}.",
-        "",
-        "Binned income relaxes the continuous policy, so the K-class LP lies above the "
-        "continuous supremum by a margin that closes as K grows; the greedy construction and "
-        "the continuous supremum are compared with the LP on the same classes or threshold.",
-        "",
-        "| family | closed form | cases | exact | below LP | above LP | max shortfall | "
-        "mean shortfall | max excess | largest gap at |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in summary.itertuples():
-        lines.append(
-            f"| {r.family} | {r.closed_form} | {r.cases} | {r.exact} | {r.below} | {r.above} "
-            f"| {r.max_shortfall:.2e} | {r.mean_shortfall:.2e} | {r.max_excess:.2e} "
-            f"| {r.worst_case} |"
-        )
-    lines += ["", "## In words", ""]
-    for r in summary.itertuples():
-        if r.exact == r.cases:
-            verdict = f"equals the LP maximum in all {r.cases} cases"
-        elif r.above:
-            verdict = (
-                f"overstates the maximum in {r.above} of {r.cases} cases (by up to "
-                f"{r.max_excess:.4f}) and understates it in {r.below} (by up to "
-                f"{r.max_shortfall:.4f}); largest gap at {r.worst_case}"
-            )
-        else:
-            verdict = (
-                f"is exact in {r.exact} of {r.cases} cases and falls short in "
-                f"{r.below}, by up to {r.max_shortfall:.4f} (at {r.worst_case})"
-            )
-        lines.append(f"- **{r.family}, {r.closed_form}** {verdict}.")
-    return "\n".join(lines) + "\n"
 
 
 def plot_verification(cases: pd.DataFrame, path: str | Path) -> Path:
@@ -354,19 +304,46 @@ def plot_verification(cases: pd.DataFrame, path: str | Path) -> Path:
 
 
 def write_verification(
-    out_dir: str | Path, quick: bool = False, progress: Callable | None = None
+    out_dir: str | Path,
+    quick: bool = False,
+    progress: Callable | None = None,
+    docs: Sequence[str | Path] = (),
 ) -> dict[str, Path]:
-    """Run the verification and write ``cases.csv``, ``summary.md`` and ``verification.png``."""
+    """Run the verification and write ``cases.csv``, ``summary.md`` and ``verification.png``.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Directory for the three files.
+    quick : bool
+        The small grid (for tests).
+    progress : callable, optional
+        Wraps the list of case families (e.g. ``tqdm``).
+    docs : sequence of paths
+        Markdown documents whose generated blocks (``<!-- verify:NAME -->``) are rewritten
+        with this run's numbers (:func:`assignopt.verify_report.sync_blocks`).
+
+    Returns
+    -------
+    dict
+        Paths by name: ``cases``, ``summary``, ``plot`` and each document updated.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     cases = verification_cases(quick, progress)
-    summary = summarize(cases)
     paths = {
         "cases": out / "cases.csv",
         "summary": out / "summary.md",
         "plot": out / "verification.png",
     }
     cases.to_csv(paths["cases"], index=False)
-    paths["summary"].write_text(summary_markdown(summary))
+    # The summary is written from the CSV as read back, so it is what the committed file gives.
+    cases = pd.read_csv(paths["cases"])
+    paths["summary"].write_text(summary_markdown(summarize(cases), cases))
     plot_verification(cases, paths["plot"])
+    if docs:
+        blocks = generated_blocks(cases, literature_numbers())
+        for doc in map(Path, docs):
+            doc.write_text(sync_blocks(doc.read_text(), blocks))
+            paths[doc.stem] = doc
     return paths

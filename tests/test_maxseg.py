@@ -13,6 +13,7 @@ from assignopt import (
     vmax_dichotomous,
     vmax_supremum,
 )
+from assignopt.bounds import ConstructionNotApplicableError
 from assignopt.errors import InputError
 from assignopt.maxseg import maximum_segregation, minimum_segregation
 from assignopt.policy import InfeasiblePolicyError, Policy
@@ -49,7 +50,10 @@ def test_lp_maximum_is_never_below_the_three_school_construction(pi_b, bp, wp, d
     population = Population.dichotomous(pi_b, bp, wp)
     result = maximum_segregation(population, Policy(d))
     for rule in ("literature", "best"):
-        construction = three_school_construction(pi_b, bp, wp, d, school_rates=rule)
+        try:
+            construction = three_school_construction(pi_b, bp, wp, d, school_rates=rule)
+        except ConstructionNotApplicableError:
+            continue  # the literature's construction does not cover these inputs
         assert result.upper >= construction.value - 1e-9
     assert_witness_sound(result, population, Policy(d))
 
