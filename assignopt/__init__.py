@@ -59,6 +59,7 @@ _EXPORTS: dict[str, str] = {
     "AssignoptError": "assignopt.errors",
     "InputError": "assignopt.errors",
     "NoCrossingError": "assignopt.errors",
+    "ConstructionNotApplicableError": "assignopt.bounds",
     "UndefinedIndexError": "assignopt.errors",
     # income models
     "BinnedIncome": "assignopt.income",

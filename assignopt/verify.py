@@ -51,6 +51,7 @@ __all__ = [
     "sync_blocks",
     "verification_cases",
     "write_verification",
+    "write_verification_files",
 ]
 
 
@@ -328,9 +329,30 @@ def write_verification(
     dict
         Paths by name: ``cases``, ``summary``, ``plot`` and each document updated.
     """
+    return write_verification_files(verification_cases(quick, progress), out_dir, docs)
+
+
+def write_verification_files(
+    cases: pd.DataFrame, out_dir: str | Path, docs: Sequence[str | Path] = ()
+) -> dict[str, Path]:
+    """Write computed verification ``cases`` as ``cases.csv``, ``summary.md`` and a plot.
+
+    Parameters
+    ----------
+    cases : pandas.DataFrame
+        From :func:`verification_cases`.
+    out_dir : str or Path
+        Directory for the three files.
+    docs : sequence of paths
+        Markdown documents whose generated blocks are rewritten with these numbers.
+
+    Returns
+    -------
+    dict
+        Paths by name: ``cases``, ``summary``, ``plot`` and each document updated.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    cases = verification_cases(quick, progress)
     paths = {
         "cases": out / "cases.csv",
         "summary": out / "summary.md",

@@ -285,6 +285,7 @@ class VerifyRequest(Request):
 
     job: ClassVar[str] = "verify"
     quick: bool = False
+    docs: list[Path] = []
 
 
 class FiguresRequest(Request):

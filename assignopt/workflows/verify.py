@@ -18,21 +18,16 @@ class VerifyResult(Result):
 
     cases: Any = None
     summary: Any = None
+    docs: tuple[Path, ...] = ()
 
     def write(self, folder: str | Path) -> dict[str, Path]:
-        """Write ``cases.csv``, ``summary.md`` and ``verification.png`` into ``folder``."""
-        from assignopt.verify import plot_verification, summary_markdown
+        """Write ``cases.csv``, ``summary.md`` and ``verification.png`` into ``folder``.
 
-        out = Path(folder)
-        out.mkdir(parents=True, exist_ok=True)
-        self.files = {
-            "cases": out / "cases.csv",
-            "summary": out / "summary.md",
-            "plot": out / "verification.png",
-        }
-        self.cases.to_csv(self.files["cases"], index=False)
-        self.files["summary"].write_text(summary_markdown(self.summary))
-        plot_verification(self.cases, self.files["plot"])
+        The documents named by the request's ``docs`` get their generated blocks rewritten.
+        """
+        from assignopt.verify import write_verification_files
+
+        self.files = write_verification_files(self.cases, folder, self.docs)
         self.data["out"] = str(folder)
         return self.files
 
@@ -49,4 +44,4 @@ def run(request: VerifyRequest, progress: bool = False, out: Path | None = None)
             return tqdm(items, desc="case families", unit="family")
 
     cases = verification_cases(request.quick, bar)
-    return VerifyResult(cases=cases, summary=summarize(cases))
+    return VerifyResult(cases=cases, summary=summarize(cases), docs=tuple(request.docs))
