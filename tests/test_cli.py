@@ -98,6 +98,15 @@ def schools_csv(tmp_path):
 def test_index_json_on_csv(schools_csv):
     result, out = run_json("index", schools_csv, "--groups", "black,white")
     assert result.exit_code == 0
+    # The whole table by the mathematics note's formula, V = sum t (beta - pi_b)^2 / (T pi_b
+    # pi_w), over the seven schools (the empty one carries no weight): B = 42, W = 74.
+    pairs = [(10, 30), (20, 5), (5, 20), (0, 10), (7, 0), (0, 9)]
+    total, pi_b = 116, 42 / 116
+    expected = sum((b + w) * (b / (b + w) - pi_b) ** 2 for b, w in pairs) / (
+        total * pi_b * (1 - pi_b)
+    )
+    assert out["V"] == pytest.approx(expected)
+    assert out["units"] == 7 and out["groups"] == ["black", "white"]
     result, out = run_json(
         "index", schools_csv, "--groups", "black,white,asian", "--by", "district"
     )
