@@ -23,6 +23,7 @@ from assignopt import (
     normalized_exposure,
     theil_h,
 )
+from assignopt.indices import composition_terms
 
 # Four schools of unequal size plus an empty one. B = 35, W = 65, T = 100, pi_b = 0.35.
 HAND = np.array([[10, 30], [20, 5], [5, 20], [0, 10], [0, 0]], dtype=float)
@@ -222,3 +223,36 @@ def test_wrong_shapes_and_types():
         normalized_exposure(np.ones((0, 2)))
     with pytest.raises(InputError, match="not numeric"):
         normalized_exposure(pd.DataFrame({"black": ["a", "b"], "white": [1, 2]}))
+
+
+@pytest.mark.parametrize(
+    ("index", "function"),
+    [
+        ("V", normalized_exposure),
+        ("H", theil_h),
+        ("D", dissimilarity),
+    ],
+)
+def test_composition_terms_sum_to_the_two_group_index(index, function):
+    # The per-unit term phi of the mathematics note: sum_j t_j phi(p_j) / T is the index.
+    counts = np.array([[10.0, 30.0], [25.0, 5.0], [0.0, 12.0], [7.0, 7.0]])
+    t = counts.sum(axis=1)
+    pi = counts.sum(axis=0) / t.sum()
+    terms = composition_terms(counts / t[:, None], pi, index)
+    assert np.sum(t * terms) / t.sum() == pytest.approx(function(counts), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("index", "function"),
+    [
+        ("R", multigroup_normalized_exposure),
+        ("H", multigroup_theil_h),
+        ("D", multigroup_dissimilarity),
+    ],
+)
+def test_composition_terms_sum_to_the_multigroup_index(index, function):
+    counts = np.array([[10.0, 30.0, 5.0], [25.0, 5.0, 9.0], [0.0, 12.0, 30.0]])
+    t = counts.sum(axis=1)
+    pi = counts.sum(axis=0) / t.sum()
+    terms = composition_terms(counts / t[:, None], pi, index)
+    assert np.sum(t * terms) / t.sum() == pytest.approx(function(counts), rel=1e-12)

@@ -211,3 +211,36 @@ def test_violations_catch_a_bad_witness():
     problems = Policy(0.0).violations(schools, population)
     assert any("district" in p for p in problems)
     assert any("outside" in p for p in problems)
+
+
+@pytest.mark.parametrize("objective", ["V", "H", "D"])
+def test_json_names_the_index_of_the_bound(objective):
+    population = Population.dichotomous(0.4, 0.5, 0.2)
+    result = maximum_segregation(population, Policy(0.1), objective)
+    out = result.to_dict()
+    # v_lower/v_upper stay for existing readers whatever the index; the index is named.
+    assert out["index"] == objective
+    assert (out["v_lower"], out["v_upper"]) == (result.lower, result.upper)
+    key = objective.lower()
+    if objective == "V":
+        assert not any(k.startswith(("h_", "d_", "r_")) for k in out)
+    else:
+        assert (out[f"{key}_lower"], out[f"{key}_upper"]) == (result.lower, result.upper)
+
+
+def test_bound_is_built_by_keyword_only():
+    from assignopt.maxseg import SegregationBound
+
+    with pytest.raises(TypeError):
+        SegregationBound("V", "max", 0.0, 0.0)  # positional construction is refused
+
+
+def test_old_import_paths_still_work():
+    from assignopt.colgen import price_two_group
+    from assignopt.maxseg import school_terms
+    from assignopt.maxseg.colgen import price_two_group as moved
+
+    assert price_two_group is moved
+    # phi at the district's own composition is zero for every index (definition).
+    for objective in ("V", "H", "D", "R"):
+        assert school_terms(np.array([0.3, 0.7]), np.array([0.3, 0.7]), objective) == 0.0
