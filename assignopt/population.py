@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from assignopt.counts import check_counts
 from assignopt.errors import InputError
 from assignopt.income import IncomeDistribution
+from assignopt.validation import check_count_table, check_rate, check_share
 
 __all__ = ["Population"]
 
@@ -55,7 +55,7 @@ class Population:
         groups = tuple(str(g) for g in self.groups)
         if len(groups) != counts.shape[0]:
             raise InputError(f"{len(groups)} group labels for {counts.shape[0]} groups")
-        check_counts(counts.T, [str(c) for c in range(counts.shape[0])], name="population")
+        check_count_table(counts.T, list(groups), name="population")
         income_class = np.asarray(self.income_class, dtype=int)
         labels = tuple(str(c) for c in self.class_labels)
         if income_class.shape != (counts.shape[1],):
@@ -148,15 +148,10 @@ class Population:
         total: float = 1.0,
     ) -> Population:
         """Two groups, poor and nonpoor, from the group shares and poverty rates."""
-        for name, value in (
-            ("black poverty rate", black_poverty),
-            ("white poverty rate", white_poverty),
-        ):
-            if not 0.0 <= float(value) <= 1.0:
-                raise InputError(f"{name} must be a rate in [0, 1], got {value}")
-        if not 0.0 < float(black_share) < 1.0:
-            raise InputError(f"black share must lie strictly between 0 and 1, got {black_share}")
-        pb, pw = float(black_share), 1.0 - float(black_share)
+        black_poverty = check_rate(black_poverty, "black_poverty")
+        white_poverty = check_rate(white_poverty, "white_poverty")
+        pb = check_share(black_share, "black_share")
+        pw = 1.0 - pb
         table = total * np.array(
             [
                 [pb * black_poverty, pb * (1 - black_poverty)],
@@ -207,7 +202,7 @@ class Population:
                 f"counts table: column {count!r}, row {row}: {frame[count].iloc[row]!r} is not "
                 "a number"
             )
-        check_counts(values.to_numpy(dtype=float)[:, None], [count], name="counts table")
+        check_count_table(values.to_numpy(dtype=float)[:, None], [count], name="counts table")
         group_order = list(groups) if groups else list(dict.fromkeys(frame[group].astype(str)))
         unknown = set(frame[group].astype(str)) - set(group_order)
         if unknown:
