@@ -256,3 +256,29 @@ def test_composition_terms_sum_to_the_multigroup_index(index, function):
     pi = counts.sum(axis=0) / t.sum()
     terms = composition_terms(counts / t[:, None], pi, index)
     assert np.sum(t * terms) / t.sum() == pytest.approx(function(counts), rel=1e-12)
+
+
+def test_counts_that_overflow_are_refused_naming_the_column():
+    # Before: 1e308 + 1e308 overflowed to inf and every index came back NaN without a word.
+    frame = pd.DataFrame({"black": [1e308, 1e308], "white": [5.0, 7.0]})
+    with pytest.raises(InputError, match=r"column 'black' sums to more than .*overflow"):
+        normalized_exposure(frame, ["black", "white"])
+    with pytest.raises(InputError, match=r"'black' sums to more than"):
+        index_summary(frame)
+
+
+def test_a_total_mistaken_for_a_group_is_refused():
+    # 'all' is black + white + asian in every row: a total, not a group.
+    frame = pd.DataFrame(
+        {
+            "black": [10, 20, 5],
+            "white": [30, 5, 20],
+            "asian": [1, 0, 2],
+            "all": [41, 25, 27],
+        }
+    )
+    with pytest.raises(
+        InputError, match=r"column 'all' equals the sum of 'black', 'white', 'asian'.*total"
+    ):
+        index_summary(frame)
+    index_summary(frame, ["black", "white", "asian"])  # the groups alone are fine
