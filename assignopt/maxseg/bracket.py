@@ -19,6 +19,12 @@ import numpy as np
 from assignopt.lp import LinearProgram, LPSolution, solve
 from assignopt.maxseg.common import raise_unsolved
 from assignopt.maxseg.geometry import IndexTerm, chord, freudenthal_cells, interval_cells
+from assignopt.maxseg.memory import (
+    BRACKET_BYTES_PER_NONZERO,
+    bracket_nonzeros,
+    check_memory,
+    scaled,
+)
 from assignopt.maxseg.result import SegregationBound
 from assignopt.policy import BalanceRule
 from assignopt.population import Population
@@ -143,8 +149,17 @@ class _CellRound:
     build_seconds: float
 
 
-def _solve_cells(population, rules, cells, term, size, solver, time_limit, pair) -> _CellRound:
+def _solve_cells(
+    population, rules, cells, term, size, solver, time_limit, pair, memory_limit
+) -> _CellRound:
     """Build and solve the relaxation over ``cells``; its witness's index is the lower value."""
+    need = BRACKET_BYTES_PER_NONZERO * bracket_nonzeros(population, rules, len(cells), size)
+    check_memory(
+        f"bracket LP over {len(cells):,} cells",
+        population,
+        scaled(need, population.n_classes),
+        memory_limit,
+    )
     t0 = time.perf_counter()
     phi = term(cells)
     lp = bracket_lp(population, rules, cells, phi, size)
@@ -206,6 +221,7 @@ def bracket_two_groups(
     max_iterations: int,
     time_limit: float | None,
     start: float,
+    memory_limit: float | None = None,
 ) -> SegregationBound:
     """The bracket over intervals of the Black share, split where the gap lies."""
     objective = term.objective
@@ -216,7 +232,9 @@ def bracket_two_groups(
     upper_best = 1.0  # no index exceeds 1
     for iteration in range(1, max_iterations + 1):  # noqa: B007 (reported after the loop)
         cells = interval_cells(breakpoints)
-        last = _solve_cells(population, rules, cells, term, size, solver, time_limit, None)
+        last = _solve_cells(
+            population, rules, cells, term, size, solver, time_limit, None, memory_limit
+        )
         build += last.build_seconds
         solve_time += last.solution.seconds
         if best is None or last.lower > best[0]:
@@ -268,6 +286,7 @@ def bracket_multigroup(
     time_limit: float | None,
     start: float,
     pair: tuple[str, str] | None = None,
+    memory_limit: float | None = None,
 ) -> SegregationBound:
     """The bracket over Freudenthal triangulations, refined by halving the grid step."""
     m = population.n_groups
@@ -279,7 +298,9 @@ def bracket_multigroup(
     while iteration < max_iterations and divisions <= limit:
         iteration += 1
         cells = freudenthal_cells(m, divisions)
-        last = _solve_cells(population, rules, cells, term, size, solver, time_limit, pair)
+        last = _solve_cells(
+            population, rules, cells, term, size, solver, time_limit, pair, memory_limit
+        )
         build += last.build_seconds
         solve_time += last.solution.seconds
         upper_best = min(upper_best, last.upper)

@@ -12,11 +12,24 @@ import time
 import numpy as np
 
 from assignopt.errors import InputError
-from assignopt.maxseg.bracket import bracket_multigroup, bracket_two_groups
+from assignopt.maxseg.bracket import (
+    TWO_GROUP_BREAKPOINTS,
+    bracket_multigroup,
+    bracket_two_groups,
+)
 from assignopt.maxseg.colgen import column_generation, single_class_rules
 from assignopt.maxseg.common import check_objective, size_bounds
 from assignopt.maxseg.extreme import exact_lp, solve_exact
 from assignopt.maxseg.geometry import IndexTerm
+from assignopt.maxseg.memory import (
+    BRACKET_BYTES_PER_NONZERO,
+    COLGEN_BYTES_PER_NONZERO,
+    bracket_nonzeros,
+    check_memory,
+    colgen_nonzeros,
+    format_bytes,
+    memory_budget,
+)
 from assignopt.maxseg.result import SegregationBound
 from assignopt.policy import Policy
 from assignopt.population import Population
@@ -38,6 +51,7 @@ def maximum_segregation(
     method: str = "auto",
     max_iterations: int = 40,
     time_limit: float | None = None,
+    memory_limit: float | None = None,
 ) -> SegregationBound:
     """The largest segregation any number of schools can have under ``policy``.
 
@@ -61,6 +75,10 @@ def maximum_segregation(
         Refinements of the bracket before it stops and reports its gap.
     time_limit : float, optional
         Seconds per solver call.
+    memory_limit : float, optional
+        Bytes the model may take; by default ``min(available memory, 16 GiB)``
+        (:mod:`assignopt.maxseg.memory`). Each model's memory is estimated before it is
+        built.
 
     Returns
     -------
@@ -71,8 +89,9 @@ def maximum_segregation(
     InfeasiblePolicyError
         If no set of schools can meet the policy (the message names the band and margin).
     InputError
-        On an unknown objective or method, a gap that is not positive, or a method that
-        cannot solve this policy.
+        On an unknown objective or method, a gap that is not positive, a method that
+        cannot solve this policy, or a model too large for the memory budget (the message
+        names the largest number of income classes that fits).
     """
     policy = policy or Policy()
     check_objective(population, objective)
@@ -104,6 +123,7 @@ def maximum_segregation(
         # bracket is far faster (benchmarks/RESULTS.md); auto uses it only for the former.
         usable = class_rules is not None and size is None
         if usable and (method == "colgen" or policy.is_perfect_income_balance):
+            _check_colgen_memory(population, rules, memory_limit)
             return column_generation(
                 population, class_rules, term, gap, solver, max_iterations, time_limit, start
             )
@@ -114,10 +134,48 @@ def maximum_segregation(
             )
     if population.n_groups == 2:
         return bracket_two_groups(
-            population, rules, term, size, gap, solver, max_iterations, time_limit, start
+            population,
+            rules,
+            term,
+            size,
+            gap,
+            solver,
+            max_iterations,
+            time_limit,
+            start,
+            memory_limit=memory_limit,
         )
     return bracket_multigroup(
-        population, rules, term, size, gap, solver, max_iterations, time_limit, start
+        population,
+        rules,
+        term,
+        size,
+        gap,
+        solver,
+        max_iterations,
+        time_limit,
+        start,
+        memory_limit=memory_limit,
+    )
+
+
+def _check_colgen_memory(population, rules, memory_limit) -> None:
+    """Refuse column generation too large for memory; say what the bracket would need."""
+    bracket = BRACKET_BYTES_PER_NONZERO * bracket_nonzeros(
+        population, rules, TWO_GROUP_BREAKPOINTS, None
+    )
+    alternative = ""
+    if bracket <= memory_budget(memory_limit):
+        alternative = (
+            f", or method='bracket', whose first model needs about {format_bytes(bracket)} "
+            "(it grows as cells are split)"
+        )
+    check_memory(
+        "column-generation model",
+        population,
+        lambda k: COLGEN_BYTES_PER_NONZERO * colgen_nonzeros(k),
+        memory_limit,
+        alternative,
     )
 
 

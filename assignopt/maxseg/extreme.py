@@ -97,10 +97,14 @@ def exact_lp(
     population: Population, rules: list[BalanceRule], term: IndexTerm
 ) -> tuple[LinearProgram, np.ndarray] | None:
     """The LP over every extreme school type, or None when there are too many to enumerate."""
-    masks = rule_masks(population, rules)
     lower = np.array([r.lower for r in rules])
     upper = np.array([r.upper for r in rules])
     m, c = population.n_groups, population.n_categories
+    n_eq = int(np.sum(upper == lower))
+    n_sides = 2 * len(rules) - n_eq
+    if _candidate_count(m * c, n_sides, len(rules), n_eq) > EXTREME_CANDIDATE_LIMIT:
+        return None  # decided before the (rules x cells) masks are built
+    masks = rule_masks(population, rules)
     points = extreme_compositions(m * c, masks, lower, upper)
     if points is None:
         return None
