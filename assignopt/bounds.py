@@ -24,10 +24,19 @@ from assignopt.income import (
     GammaIncome,
     IncomeDistribution,
     class_table,
+    common_shape_gammas,
     district_quantile_edges,
     optimal_poverty_threshold,
 )
 from assignopt.indices import _normalized_exposure
+from assignopt.validation import (
+    check_count_table,
+    check_positive,
+    check_rate,
+    check_share,
+    check_tolerance,
+    check_whole_number,
+)
 
 __all__ = [
     "Construction",
@@ -77,22 +86,8 @@ class Construction:
         return self.schools[:, :, 0].sum(axis=1) / sizes
 
 
-def _rate(value: float, name: str) -> float:
-    value = float(value)
-    if not np.isfinite(value) or not 0.0 <= value <= 1.0:
-        raise InputError(f"{name} must be a rate in [0, 1], got {value}")
-    return value
-
-
-def _share(value: float, name: str) -> float:
-    value = float(value)
-    if not np.isfinite(value) or not 0.0 < value < 1.0:
-        raise InputError(f"{name} must lie strictly between 0 and 1, got {value}")
-    return value
-
-
 def validate_tolerance(tolerance: float) -> float:
-    """Check an income-balance tolerance ``d`` (absolute rate points) and return it as float.
+    """Check an income-balance tolerance ``d``; see :func:`assignopt.validation.check_tolerance`.
 
     Parameters
     ----------
@@ -110,12 +105,7 @@ def validate_tolerance(tolerance: float) -> float:
         Unless ``0 <= tolerance < 0.5``.
 
     """
-    d = float(tolerance)
-    if not np.isfinite(d) or not 0.0 <= d < 0.5:
-        raise InputError(
-            f"tolerance must lie in [0, 0.5) (absolute poverty-rate points, e.g. 0.1), got {d}"
-        )
-    return d
+    return check_tolerance(tolerance)
 
 
 def vmax_dichotomous(black_poverty: float, white_poverty: float) -> float:
@@ -134,8 +124,8 @@ def vmax_dichotomous(black_poverty: float, white_poverty: float) -> float:
         The maximum V.
 
     """
-    pbp = _rate(black_poverty, "black poverty rate")
-    pwp = _rate(white_poverty, "white poverty rate")
+    pbp = check_rate(black_poverty, "black_poverty")
+    pwp = check_rate(white_poverty, "white_poverty")
     return 1.0 - abs(pbp - pwp)
 
 
@@ -158,7 +148,7 @@ def vmax_tolerance_approx(black_poverty: float, white_poverty: float, tolerance:
         The approximate maximum V.
 
     """
-    d = validate_tolerance(tolerance)
+    d = check_tolerance(tolerance)
     return min(1.0, vmax_dichotomous(black_poverty, white_poverty) / (1.0 - 2.0 * d))
 
 
@@ -245,10 +235,10 @@ def three_school_construction(
         With ``school_rates="literature"``, where the construction as stated does not apply.
 
     """
-    pi_b = _share(black_share, "black share")
-    pbp = _rate(black_poverty, "black poverty rate")
-    pwp = _rate(white_poverty, "white poverty rate")
-    d = validate_tolerance(tolerance)
+    pi_b = check_share(black_share, "black_share")
+    pbp = check_rate(black_poverty, "black_poverty")
+    pwp = check_rate(white_poverty, "white_poverty")
+    d = check_tolerance(tolerance)
     if school_rates not in {"best", "literature"}:
         raise InputError(f"school_rates must be 'best' or 'literature', got {school_rates!r}")
     if school_rates == "literature":
@@ -389,8 +379,7 @@ def _class_table(table: np.ndarray) -> np.ndarray:
         raise InputError(
             f"class table must have shape (2, K): rows Black and White, got {table.shape}"
         )
-    if not np.all(np.isfinite(table)) or np.any(table < 0):
-        raise InputError("class table: counts must be finite and >= 0")
+    check_count_table(table, [f"class {k + 1}" for k in range(table.shape[1])], name="class table")
     if np.any(table.sum(axis=1) <= 0):
         raise InputError("class table: both groups need students for a two-group index")
     return table
@@ -458,12 +447,8 @@ def vmax_continuous(
         The supremum of V.
 
     """
-    pi_b = _share(black_share, "black share")
-    if (
-        isinstance(black, GammaIncome)
-        and isinstance(white, GammaIncome)
-        and np.isclose(black.shape, white.shape, rtol=1e-12, atol=0.0)
-    ):
+    pi_b = check_share(black_share, "black_share")
+    if common_shape_gammas(black, white):
         return float(vmax_gamma_common_shape(black.shape, black.scale, white.scale))
     return vmax_supremum(income_class_table(black, white, pi_b, n_classes))
 
@@ -511,7 +496,7 @@ def income_class_table(
         Shape ``(2, K)``, shares of the district summing to 1.
 
     """
-    pi_b = _share(black_share, "black share")
+    pi_b = check_share(black_share, "black_share")
     edges = district_quantile_edges(black, white, pi_b, n_classes)
     return class_table(black, white, pi_b, edges)
 
@@ -537,9 +522,7 @@ def greedy_construction(table: np.ndarray, n_schools: int) -> Construction:
 
     """
     table = _class_table(table)
-    if int(n_schools) != n_schools or n_schools < 1:
-        raise InputError(f"number of schools must be an integer >= 1, got {n_schools}")
-    n_schools = int(n_schools)
+    n_schools = check_whole_number(n_schools, "n_schools", 1)
     seats = table.sum(axis=0) / n_schools
     white_left = table[1].copy()
     schools = np.empty((n_schools, 2, table.shape[1]))
@@ -581,11 +564,11 @@ def closed_form_bounds(
     rates = (white_poverty, black_poverty)
     if any(v is not None for v in means) and any(v is not None for v in rates):
         raise InputError(
-            "give either --white-mean and --black-mean (gamma incomes) or --white-poverty and "
-            "--black-poverty (dichotomous), not both"
+            "give either white_mean and black_mean (gamma incomes) or white_poverty and "
+            "black_poverty (dichotomous), not both"
         )
     if tolerance is not None:
-        tolerance = validate_tolerance(tolerance)
+        tolerance = check_tolerance(tolerance)
     out: dict[str, Any] = {
         "inputs": {
             "white_mean": white_mean,
@@ -604,8 +587,8 @@ def closed_form_bounds(
         "notes": [],
     }
     if all(v is not None for v in means):
-        if threshold is not None and threshold <= 0:
-            raise InputError(f"--threshold must be a positive income in dollars, got {threshold}")
+        if threshold is not None:
+            threshold = check_positive(threshold, "threshold")
         black = GammaIncome.from_mean(black_mean, shape)
         white = GammaIncome.from_mean(white_mean, shape)
         out["black_scale"], out["white_scale"] = black.scale, white.scale
@@ -620,14 +603,14 @@ def closed_form_bounds(
         black_poverty, white_poverty = float(black.cdf(at)), float(white.cdf(at))
     elif all(v is not None for v in rates):
         if threshold is not None:
-            raise InputError("--threshold needs group mean incomes (--white-mean, --black-mean)")
+            raise InputError("threshold needs group mean incomes (white_mean, black_mean)")
         out["notes"].append(
             "dichotomous input: no income distribution, so no optimal threshold and no "
             "continuous-income bound"
         )
     else:
         raise InputError(
-            "give both --white-mean and --black-mean, or both --white-poverty and --black-poverty"
+            "give both white_mean and black_mean, or both white_poverty and black_poverty"
         )
     out["black_poverty"], out["white_poverty"] = black_poverty, white_poverty
     out["vmax_dichotomous"] = vmax_dichotomous(black_poverty, white_poverty)

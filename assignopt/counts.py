@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from assignopt.errors import InputError
+from assignopt.validation import check_count_table, check_not_a_total
 
 
 def as_count_matrix(
@@ -46,7 +47,8 @@ def as_count_matrix(
     Raises
     ------
     InputError
-        If a column is missing, a value is negative, NaN or infinite, or the shape is wrong.
+        If a column is missing, a value is negative, NaN or infinite, the counts overflow,
+        the shape is wrong, or a column is the total of the others.
 
     """
     if isinstance(counts, pd.DataFrame):
@@ -92,12 +94,15 @@ def as_count_matrix(
         )
     if matrix.shape[0] == 0:
         raise InputError(f"{name}: the table has no units (rows)")
-    check_counts(matrix, labels, name=name)
+    check_count_table(matrix, labels, name=name)
+    check_not_a_total(matrix, labels, name=name)
     return matrix, labels
 
 
 def check_counts(matrix: np.ndarray, labels: Sequence[str], *, name: str) -> None:
-    """Raise :class:`InputError` naming the first NaN, infinite or negative entry of ``matrix``.
+    """Raise :class:`InputError` naming the first NaN, infinite, negative or overflowing entry.
+
+    Kept under this name; see :func:`assignopt.validation.check_count_table`.
 
     Parameters
     ----------
@@ -109,17 +114,4 @@ def check_counts(matrix: np.ndarray, labels: Sequence[str], *, name: str) -> Non
         Name of the input, used in the message.
 
     """
-    bad_nan = ~np.isfinite(matrix)
-    if bad_nan.any():
-        idx = np.argwhere(bad_nan)[0]
-        raise InputError(
-            f"{name}: value {matrix[tuple(idx)]} in column {labels[idx[-1]]!r}, row {idx[0]} "
-            "is not a finite number; fill or drop missing counts"
-        )
-    bad_neg = matrix < 0
-    if bad_neg.any():
-        idx = np.argwhere(bad_neg)[0]
-        raise InputError(
-            f"{name}: negative count {matrix[tuple(idx)]} in column {labels[idx[-1]]!r}, "
-            f"row {idx[0]}; counts must be >= 0"
-        )
+    check_count_table(matrix, labels, name=name)

@@ -14,6 +14,7 @@ import numpy as np
 from scipy import optimize, stats
 
 from assignopt.errors import InputError, NoCrossingError
+from assignopt.validation import check_positive, check_share, check_whole_number
 
 __all__ = [
     "LITERATURE_SCALE_PER_MEAN",
@@ -24,6 +25,7 @@ __all__ = [
     "GammaIncome",
     "IncomeDistribution",
     "class_table",
+    "common_shape_gammas",
     "district_quantile_edges",
     "gamma_crossing",
     "optimal_poverty_threshold",
@@ -58,13 +60,6 @@ class IncomeDistribution(Protocol):
         ...
 
 
-def _positive(value: float, name: str) -> float:
-    value = float(value)
-    if not np.isfinite(value) or value <= 0:
-        raise InputError(f"{name} must be a positive number, got {value}")
-    return value
-
-
 @dataclass(frozen=True)
 class GammaIncome:
     """Gamma-distributed family income with ``shape`` a and ``scale`` theta (dollars).
@@ -82,8 +77,8 @@ class GammaIncome:
     scale: float
 
     def __post_init__(self) -> None:
-        _positive(self.shape, "gamma shape")
-        _positive(self.scale, "gamma scale")
+        check_positive(self.shape, "shape")
+        check_positive(self.scale, "scale")
 
     @classmethod
     def from_mean(
@@ -107,14 +102,14 @@ class GammaIncome:
         GammaIncome
 
         """
-        mean = _positive(mean, "mean income")
-        shape = _positive(shape, "gamma shape")
+        mean = check_positive(mean, "mean")
+        shape = check_positive(shape, "shape")
         if scale is None:
             if np.isclose(shape, LITERATURE_SHAPE):
                 scale = LITERATURE_SCALE_PER_MEAN * mean
             else:
                 scale = mean / shape
-        return cls(shape=shape, scale=_positive(scale, "gamma scale"))
+        return cls(shape=shape, scale=check_positive(scale, "scale"))
 
     @property
     def mean(self) -> float:
@@ -267,11 +262,16 @@ def poverty_rate(income: IncomeDistribution, threshold: float) -> float:
         The group's poverty rate in [0, 1].
 
     """
-    threshold = _positive(threshold, "poverty threshold")
+    threshold = check_positive(threshold, "threshold")
     return float(income.cdf(threshold))
 
 
-def _common_shape_gammas(black: IncomeDistribution, white: IncomeDistribution) -> bool:
+def common_shape_gammas(black: IncomeDistribution, white: IncomeDistribution) -> bool:
+    """Whether both incomes are gamma distributions of the same shape (to 1e-12).
+
+    Then the closed forms of the mathematics note apply: the densities cross once
+    (items 5 and 6) and the supremum of V is ``2 min(q, 1 - q)``.
+    """
     return (
         isinstance(black, GammaIncome)
         and isinstance(white, GammaIncome)
@@ -335,7 +335,7 @@ def optimal_poverty_threshold(
         If the densities never cross (e.g. identical distributions).
 
     """
-    if _common_shape_gammas(black, white):
+    if common_shape_gammas(black, white):
         th_b, th_w = black.scale, white.scale
         if np.isclose(th_b, th_w, rtol=1e-12, atol=0.0):
             raise NoCrossingError(
@@ -391,9 +391,7 @@ def class_table(
         Shape ``(2, K)``: row 0 Black, row 1 White; entries sum to 1.
 
     """
-    pi_b = float(black_share)
-    if not 0.0 < pi_b < 1.0:
-        raise InputError(f"black share must lie strictly between 0 and 1, got {pi_b}")
+    pi_b = check_share(black_share, "black_share")
     edges = np.asarray(edges, dtype=float)
     if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0):
         raise InputError("income class edges must be at least two strictly increasing numbers")
@@ -429,9 +427,7 @@ def district_quantile_edges(
         K + 1 strictly increasing edges in dollars.
 
     """
-    if int(n_classes) != n_classes or n_classes < 2:
-        raise InputError(f"number of income classes must be an integer >= 2, got {n_classes}")
-    n_classes = int(n_classes)
+    n_classes = check_whole_number(n_classes, "n_classes", 2)
     upper = max(black.upper_income(), white.upper_income())
     grid = np.linspace(0.0, upper, max(20_001, 20 * n_classes + 1))
     mix = black_share * np.asarray(black.cdf(grid)) + (1 - black_share) * np.asarray(

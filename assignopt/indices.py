@@ -17,9 +17,14 @@ from typing import Any
 import numpy as np
 
 from assignopt.counts import as_count_matrix
-from assignopt.errors import UndefinedIndexError
+from assignopt.errors import InputError, UndefinedIndexError
+
+#: Indices with a per-unit term: two-group V, H, D (multigroup H, D with more groups) and R.
+INDEX_NAMES = ("V", "H", "D", "R")
 
 __all__ = [
+    "INDEX_NAMES",
+    "composition_terms",
     "dissimilarity",
     "exposure",
     "index_summary",
@@ -279,3 +284,39 @@ def index_summary(counts: Any, groups: Sequence[str] | None = None) -> dict[str,
         out["H_multigroup"] = multigroup_theil_h(m, labels)
         out["D_multigroup"] = multigroup_dissimilarity(m, labels)
     return out
+
+
+def composition_terms(compositions: np.ndarray, district: np.ndarray, index: str) -> np.ndarray:
+    """A unit's contribution per student to an index, as a function of its group shares.
+
+    Every index here is ``sum_j t_j phi(p_j) / T`` with ``phi`` convex in the unit's group
+    shares ``p_j`` and zero at the district's shares: the functions above evaluate that sum on
+    counts, this one gives ``phi`` itself (the linear programs of :mod:`assignopt.maxseg`
+    price school types with it).
+
+    Parameters
+    ----------
+    compositions : numpy.ndarray
+        Group shares, shape ``(..., M)``.
+    district : numpy.ndarray
+        District group shares ``pi``, shape ``(M,)``.
+    index : {"V", "R", "H", "D"}
+        V and R: ``sum_m (p_m - pi_m)^2 / (1 - pi_m)`` (with two groups
+        ``(beta - pi_b)^2 / (pi_b pi_w)``); H: ``(E - E(p)) / E``;
+        D: ``sum_m |p_m - pi_m| / (2 sum_m pi_m (1 - pi_m))``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``compositions.shape[:-1]``.
+
+    """
+    p = np.asarray(compositions, dtype=float)
+    if index in ("V", "R"):
+        return np.sum((p - district) ** 2 / (1.0 - district), axis=-1)
+    if index == "H":
+        e = -np.sum(district * np.log(district))
+        return (e - _entropy(p)) / e
+    if index == "D":
+        return np.sum(np.abs(p - district), axis=-1) / (2 * np.sum(district * (1 - district)))
+    raise InputError(f"unknown index {index!r}; choose one of {', '.join(INDEX_NAMES)}")

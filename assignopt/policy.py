@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assignopt.bounds import validate_tolerance
 from assignopt.errors import InputError
 from assignopt.population import Population
+from assignopt.validation import check_band, check_fraction, check_tolerance
 
 __all__ = ["BalanceRule", "InfeasiblePolicyError", "Policy"]
 
@@ -74,25 +74,20 @@ class Policy:
     def __post_init__(self) -> None:
         tol = self.tolerance
         if np.ndim(tol) == 0:
-            validate_tolerance(float(tol))
+            check_tolerance(tol)
         else:
-            for d in tol:
-                validate_tolerance(d)
+            for k, d in enumerate(tol):
+                check_tolerance(d, f"tolerance[{k}]")
         if self.attribute_tolerance is not None and self.attribute_band is not None:
             raise InputError("give attribute_tolerance or attribute_band, not both")
         if self.attribute_tolerance is not None:
-            validate_tolerance(self.attribute_tolerance)
+            check_tolerance(self.attribute_tolerance, "attribute_tolerance")
         if self.attribute_band is not None:
-            lo, hi = self.attribute_band
-            if not 0.0 <= lo <= hi <= 1.0:
-                raise InputError(
-                    f"attribute_band must satisfy 0 <= lower <= upper <= 1, got "
-                    f"{self.attribute_band}"
-                )
+            check_band(self.attribute_band, "attribute_band")
         for name in ("min_school_share", "max_school_share"):
             value = getattr(self, name)
-            if value is not None and not 0.0 < value <= 1.0:
-                raise InputError(f"{name} must lie in (0, 1], got {value}")
+            if value is not None:
+                check_fraction(value, name)
         if (self.min_school_share or 0.0) > (self.max_school_share or 1.0):
             raise InputError(
                 f"min_school_share {self.min_school_share} exceeds max_school_share "

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from assignopt.counts import check_counts
 from assignopt.errors import InputError
 from assignopt.income import IncomeDistribution
+from assignopt.validation import check_count_table, check_rate, check_share
 
 __all__ = ["Population"]
 
@@ -55,7 +55,7 @@ class Population:
         groups = tuple(str(g) for g in self.groups)
         if len(groups) != counts.shape[0]:
             raise InputError(f"{len(groups)} group labels for {counts.shape[0]} groups")
-        check_counts(counts.T, [str(c) for c in range(counts.shape[0])], name="population")
+        check_count_table(counts.T, list(groups), name="population")
         income_class = np.asarray(self.income_class, dtype=int)
         labels = tuple(str(c) for c in self.class_labels)
         if income_class.shape != (counts.shape[1],):
@@ -148,15 +148,10 @@ class Population:
         total: float = 1.0,
     ) -> Population:
         """Two groups, poor and nonpoor, from the group shares and poverty rates."""
-        for name, value in (
-            ("black poverty rate", black_poverty),
-            ("white poverty rate", white_poverty),
-        ):
-            if not 0.0 <= float(value) <= 1.0:
-                raise InputError(f"{name} must be a rate in [0, 1], got {value}")
-        if not 0.0 < float(black_share) < 1.0:
-            raise InputError(f"black share must lie strictly between 0 and 1, got {black_share}")
-        pb, pw = float(black_share), 1.0 - float(black_share)
+        black_poverty = check_rate(black_poverty, "black_poverty")
+        white_poverty = check_rate(white_poverty, "white_poverty")
+        pb = check_share(black_share, "black_share")
+        pw = 1.0 - pb
         table = total * np.array(
             [
                 [pb * black_poverty, pb * (1 - black_poverty)],
@@ -192,6 +187,8 @@ class Population:
 
         Income classes are taken in order of first appearance (list them poorest first);
         ``groups`` fixes the group order (the first two are b and w of two-group indices).
+        The ``attribute`` column holds booleans: true/false or 1/0 (any case); any other
+        value (yes/no, Y/N, blanks) is refused, naming it.
         """
         needed = [group, income_class, count] + ([attribute] if attribute else [])
         missing = [c for c in needed if c not in frame.columns]
@@ -200,6 +197,11 @@ class Population:
                 f"counts table: column(s) {', '.join(map(repr, missing))} not found; "
                 f"available columns: {', '.join(map(str, frame.columns))}"
             )
+        if len(frame) == 0:
+            raise InputError(
+                "counts table: the table has a header but no rows; give one row per "
+                f"({group}, {income_class}) cell with its {count}"
+            )
         values = pd.to_numeric(frame[count], errors="coerce")
         if values.isna().any():
             row = int(np.flatnonzero(values.isna().to_numpy())[0])
@@ -207,7 +209,7 @@ class Population:
                 f"counts table: column {count!r}, row {row}: {frame[count].iloc[row]!r} is not "
                 "a number"
             )
-        check_counts(values.to_numpy(dtype=float)[:, None], [count], name="counts table")
+        check_count_table(values.to_numpy(dtype=float)[:, None], [count], name="counts table")
         group_order = list(groups) if groups else list(dict.fromkeys(frame[group].astype(str)))
         unknown = set(frame[group].astype(str)) - set(group_order)
         if unknown:
@@ -219,7 +221,11 @@ class Population:
         counts = np.zeros((len(group_order), len(cats)))
         g_idx = frame[group].astype(str).map({g: i for i, g in enumerate(group_order)})
         k_idx = frame[income_class].astype(str).map({c: i for i, c in enumerate(class_order)})
-        a_idx = frame[attribute].astype(bool) if attribute else pd.Series(False, frame.index)
+        a_idx = (
+            _boolean_column(frame[attribute], attribute)
+            if attribute
+            else pd.Series(False, frame.index)
+        )
         c_idx = [index[(k, bool(a))] for k, a in zip(k_idx, a_idx)]
         np.add.at(counts, (g_idx.to_numpy(), np.asarray(c_idx)), values.to_numpy(dtype=float))
         return cls(
@@ -230,3 +236,25 @@ class Population:
             np.array([a for _, a in cats]) if attribute else None,
             attribute,
         )
+
+
+_TRUE, _FALSE = frozenset({"true", "1"}), frozenset({"false", "0"})
+
+
+def _boolean_column(values: pd.Series, column: str) -> pd.Series:
+    """Read true/false or 1/0 (any case) as booleans; refuse anything else naming it."""
+    if pd.api.types.is_bool_dtype(values):
+        return values.astype(bool)
+    if pd.api.types.is_numeric_dtype(values):
+        text = values.map(lambda v: "1" if v == 1 else "0" if v == 0 else repr(v))
+    else:
+        text = values.map(lambda v: str(v).strip().lower() if isinstance(v, str) else repr(v))
+    bad = ~text.isin(_TRUE | _FALSE)
+    if bad.any():
+        value = values[bad].iloc[0]
+        shown = "a blank" if pd.isna(value) else repr(getattr(value, "item", lambda: value)())
+        raise InputError(
+            f"counts table: column {column!r} holds {shown}, which is not a boolean; write "
+            "true/false or 1/0 (yes/no and other words are not read as booleans)"
+        )
+    return text.isin(_TRUE)

@@ -63,11 +63,15 @@ class Witness:
         The district the schools are drawn from (labels, totals).
     n_schools : numpy.ndarray
         Shape ``(J,)``: how many equal schools each row stands for (1 unless size bounds apply).
+    pair : tuple of str, optional
+        Two groups of the population: :meth:`index` is then the two-group index between them
+        (the other groups' students left out, as in the literature).
     """
 
     schools: np.ndarray
     population: Population
     n_schools: np.ndarray | None = None
+    pair: tuple[str, str] | None = None
 
     @property
     def group_counts(self) -> np.ndarray:
@@ -81,7 +85,10 @@ class Witness:
 
     def index(self, objective: str) -> float:
         """The index recomputed from the compositions (independently of any LP)."""
-        return index_of(self.group_counts, objective)
+        counts = self.group_counts
+        if self.pair is not None:
+            counts = counts[:, [self.population.groups.index(g) for g in self.pair]]
+        return index_of(counts, objective)
 
     def table(self) -> pd.DataFrame:
         """One row per school type: size, students by group and category, class shares."""

@@ -18,6 +18,7 @@ from assignopt import (
     vmax_supremum,
     vmax_tolerance_approx,
 )
+from assignopt.bounds import closed_form_bounds
 
 rates = st.floats(0.0, 1.0)
 shares = st.floats(0.02, 0.98)
@@ -145,11 +146,28 @@ def test_tolerance_outside_range_is_refused(d):
 
 
 def test_bad_rates_and_shares_are_named():
-    with pytest.raises(InputError, match="black poverty rate must be a rate in"):
+    # Messages name the Python parameter, never a command-line flag.
+    with pytest.raises(InputError, match=r"^black_poverty must be a rate in"):
         vmax_dichotomous(1.2, 0.1)
-    with pytest.raises(InputError, match="black share must lie strictly between 0 and 1"):
+    with pytest.raises(InputError, match=r"^black_share must lie strictly between 0 and 1"):
         three_school_construction(1.0, 0.5, 0.2, 0.1)
-    with pytest.raises(InputError, match="number of schools"):
+    with pytest.raises(InputError, match=r"^n_schools must be an integer >= 1"):
         greedy_construction(dichotomous_table(0.5, 0.5, 0.2), 0)
     with pytest.raises(InputError, match="shape \\(2, K\\)"):
         vmax_supremum(np.ones((3, 4)))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"white_mean": 5e4, "black_mean": 2e4, "threshold": 0}, r"^threshold must be a positive"),
+        ({"white_poverty": 0.2, "black_poverty": 0.5, "threshold": 1e4}, r"^threshold needs"),
+        ({"white_mean": 5e4, "black_mean": 2e4, "white_poverty": 0.1}, "white_mean and black_mean"),
+        ({"white_mean": 5e4}, "give both white_mean and black_mean"),
+        ({"white_poverty": 0.2, "black_poverty": 0.5, "tolerance": 0.5}, r"^tolerance must lie"),
+    ],
+)
+def test_closed_form_bounds_messages_name_parameters_not_flags(kwargs, message):
+    with pytest.raises(InputError, match=message) as info:
+        closed_form_bounds(**kwargs)
+    assert "--" not in str(info.value)

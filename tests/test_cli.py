@@ -61,7 +61,7 @@ def test_bounds_json_dichotomous_worked_example():
     ("args", "message"),
     [
         (["--white-poverty", 0.2, "--black-poverty", 0.5, "--tolerance", 0.5], "tolerance"),
-        (["--white-mean", 50000, "--black-mean", 20000, "--threshold", 0], "--threshold"),
+        (["--white-mean", 50000, "--black-mean", 20000, "--threshold", 0], "threshold"),
         (["--white-mean", 50000], "give both"),
         (["--white-mean", 50000, "--black-mean", 20000, "--white-poverty", 0.1], "not both"),
     ],

@@ -116,11 +116,15 @@ def test_empirical_income():
 
 
 def test_bad_parameters_are_named():
-    with pytest.raises(InputError, match="poverty threshold must be a positive number"):
+    with pytest.raises(InputError, match=r"^threshold must be a positive number"):
         poverty_rate(GammaIncome.from_mean(40_000), 0)
-    with pytest.raises(InputError, match="mean income must be a positive number"):
+    with pytest.raises(InputError, match=r"^mean must be a positive number"):
         GammaIncome.from_mean(-5)
-    with pytest.raises(InputError, match="black share"):
+    with pytest.raises(InputError, match=r"^shape must be a positive number"):
+        GammaIncome(shape=0.0, scale=1.0)
+    with pytest.raises(InputError, match=r"^n_classes must be an integer >= 2"):
+        district_quantile_edges(GammaIncome.from_mean(1), GammaIncome.from_mean(2), 0.5, 1)
+    with pytest.raises(InputError, match=r"^black_share must lie strictly between"):
         class_table(GammaIncome.from_mean(1), GammaIncome.from_mean(2), 1.5, [0, 1, 2])
 
 

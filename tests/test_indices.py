@@ -23,6 +23,7 @@ from assignopt import (
     normalized_exposure,
     theil_h,
 )
+from assignopt.indices import composition_terms
 
 # Four schools of unequal size plus an empty one. B = 35, W = 65, T = 100, pi_b = 0.35.
 HAND = np.array([[10, 30], [20, 5], [5, 20], [0, 10], [0, 0]], dtype=float)
@@ -222,3 +223,62 @@ def test_wrong_shapes_and_types():
         normalized_exposure(np.ones((0, 2)))
     with pytest.raises(InputError, match="not numeric"):
         normalized_exposure(pd.DataFrame({"black": ["a", "b"], "white": [1, 2]}))
+
+
+@pytest.mark.parametrize(
+    ("index", "function"),
+    [
+        ("V", normalized_exposure),
+        ("H", theil_h),
+        ("D", dissimilarity),
+    ],
+)
+def test_composition_terms_sum_to_the_two_group_index(index, function):
+    # The per-unit term phi of the mathematics note: sum_j t_j phi(p_j) / T is the index.
+    counts = np.array([[10.0, 30.0], [25.0, 5.0], [0.0, 12.0], [7.0, 7.0]])
+    t = counts.sum(axis=1)
+    pi = counts.sum(axis=0) / t.sum()
+    terms = composition_terms(counts / t[:, None], pi, index)
+    assert np.sum(t * terms) / t.sum() == pytest.approx(function(counts), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("index", "function"),
+    [
+        ("R", multigroup_normalized_exposure),
+        ("H", multigroup_theil_h),
+        ("D", multigroup_dissimilarity),
+    ],
+)
+def test_composition_terms_sum_to_the_multigroup_index(index, function):
+    counts = np.array([[10.0, 30.0, 5.0], [25.0, 5.0, 9.0], [0.0, 12.0, 30.0]])
+    t = counts.sum(axis=1)
+    pi = counts.sum(axis=0) / t.sum()
+    terms = composition_terms(counts / t[:, None], pi, index)
+    assert np.sum(t * terms) / t.sum() == pytest.approx(function(counts), rel=1e-12)
+
+
+def test_counts_that_overflow_are_refused_naming_the_column():
+    # Before: 1e308 + 1e308 overflowed to inf and every index came back NaN without a word.
+    frame = pd.DataFrame({"black": [1e308, 1e308], "white": [5.0, 7.0]})
+    with pytest.raises(InputError, match=r"column 'black' sums to more than .*overflow"):
+        normalized_exposure(frame, ["black", "white"])
+    with pytest.raises(InputError, match=r"'black' sums to more than"):
+        index_summary(frame)
+
+
+def test_a_total_mistaken_for_a_group_is_refused():
+    # 'all' is black + white + asian in every row: a total, not a group.
+    frame = pd.DataFrame(
+        {
+            "black": [10, 20, 5],
+            "white": [30, 5, 20],
+            "asian": [1, 0, 2],
+            "all": [41, 25, 27],
+        }
+    )
+    with pytest.raises(
+        InputError, match=r"column 'all' equals the sum of 'black', 'white', 'asian'.*total"
+    ):
+        index_summary(frame)
+    index_summary(frame, ["black", "white", "asian"])  # the groups alone are fine

@@ -1,5 +1,7 @@
 """Linear programs for the maximum segregation: closed forms, constructions, solvers, witnesses."""
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import example, given, settings
@@ -215,3 +217,69 @@ def test_violations_catch_a_bad_witness():
     problems = Policy(0.0).violations(schools, population)
     assert any("district" in p for p in problems)
     assert any("outside" in p for p in problems)
+
+
+@pytest.mark.parametrize("objective", ["V", "H", "D"])
+def test_json_names_the_index_of_the_bound(objective):
+    population = Population.dichotomous(0.4, 0.5, 0.2)
+    result = maximum_segregation(population, Policy(0.1), objective)
+    out = result.to_dict()
+    # v_lower/v_upper stay for existing readers whatever the index; the index is named.
+    assert out["index"] == objective
+    assert (out["v_lower"], out["v_upper"]) == (result.lower, result.upper)
+    key = objective.lower()
+    if objective == "V":
+        assert not any(k.startswith(("h_", "d_", "r_")) for k in out)
+    else:
+        assert (out[f"{key}_lower"], out[f"{key}_upper"]) == (result.lower, result.upper)
+
+
+def test_bound_is_built_by_keyword_only():
+    from assignopt.maxseg import SegregationBound
+
+    with pytest.raises(TypeError):
+        SegregationBound("V", "max", 0.0, 0.0)  # positional construction is refused
+
+
+def test_old_import_paths_still_work():
+    from assignopt.colgen import price_two_group
+    from assignopt.maxseg import school_terms
+    from assignopt.maxseg.colgen import price_two_group as moved
+
+    assert price_two_group is moved
+    # phi at the district's own composition is zero for every index (definition).
+    for objective in ("V", "H", "D", "R"):
+        assert school_terms(np.array([0.3, 0.7]), np.array([0.3, 0.7]), objective) == 0.0
+
+
+def _many_classes(n_classes):
+    # Black share of class k falls linearly from 0.9 to 0.1: a made-up class table.
+    share = np.linspace(0.9, 0.1, n_classes)
+    return Population.from_class_table(np.vstack([share, 1 - share]))
+
+
+def test_a_model_too_large_for_memory_is_refused_naming_the_largest_k_that_fits():
+    from assignopt.maxseg.memory import COLGEN_BYTES_PER_NONZERO, colgen_nonzeros, memory_budget
+
+    # Before: K = 20,000 under perfect balance was OOM-killed at 23 GB. The seed columns alone
+    # hold K^2 + 3K nonzeros (4e8), about 80 GB at the measured 200 bytes each.
+    with pytest.raises(InputError, match=r"at most ([\d,]+) income classes fit") as info:
+        maximum_segregation(_many_classes(20_000), Policy(0.0))
+    fits = int(re.search(r"at most ([\d,]+) income", str(info.value)).group(1).replace(",", ""))
+    budget = memory_budget()
+
+    def need(k):
+        return COLGEN_BYTES_PER_NONZERO * colgen_nonzeros(k)
+
+    assert need(fits) <= budget < need(fits + 1)
+    assert "20,000 income classes needs about 80.0 GB" in str(info.value)
+
+
+def test_memory_limit_applies_to_the_bracket_too():
+    population = _many_classes(1_000)
+    # Column generation at K = 1,000: 200 * (1001 * 1000 + 2000) = 200.6 MB > 100 MB;
+    # 200 * (706 * 705 + 1410) = 99.8 MB fits and K = 706 does not.
+    with pytest.raises(InputError, match=r"at most 705 income classes fit"):
+        maximum_segregation(population, Policy(0.0), memory_limit=1e8)
+    with pytest.raises(InputError, match=r"the bracket LP over 16 cells .* income classes fit"):
+        maximum_segregation(population, Policy(0.05), memory_limit=1e7)

@@ -1,0 +1,329 @@
+"""The certified cell bracket: a relaxation over cells of the composition simplex.
+
+The group-composition simplex is cut into cells (intervals of the Black share for two groups,
+a Freudenthal triangulation for more); a school type may take any composition inside its cell
+and phi is replaced by its linear interpolation over the cell's vertices, which lies above
+phi (phi is convex). The LP optimum is an *upper* value; its solution is a feasible set of
+schools whose recomputed index is a *lower* value. Cells holding the gap are split until
+``upper - lower <= gap``. For two-group D, cells split at ``pi_b`` make the interpolation
+exact.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from assignopt.lp import LinearProgram, LPSolution, solve
+from assignopt.maxseg.common import raise_unsolved
+from assignopt.maxseg.geometry import IndexTerm, chord, freudenthal_cells, interval_cells
+from assignopt.maxseg.memory import (
+    BRACKET_BYTES_PER_NONZERO,
+    bracket_nonzeros,
+    check_memory,
+    scaled,
+)
+from assignopt.maxseg.result import SegregationBound
+from assignopt.policy import BalanceRule
+from assignopt.population import Population
+from assignopt.witness import Witness
+
+__all__ = ["bracket_lp", "bracket_multigroup", "bracket_two_groups", "multigroup_divisions"]
+
+# The bracket LPs are highly degenerate: HiGHS's interior point method (with crossover to a
+# vertex) solved them 2-3x faster than its simplex (benchmarks/bench_maxseg.py).
+_BRACKET_OPTIONS = {"solver": "ipm"}
+#: Starting grid of the two-group bracket: 16 intervals of the Black share (and pi_b).
+TWO_GROUP_BREAKPOINTS = 17
+
+
+def multigroup_divisions(n_groups: int) -> tuple[int, int]:
+    """First and finest Freudenthal grid divisions tried for ``n_groups`` groups."""
+    return 4, {3: 128, 4: 24, 5: 10}.get(n_groups, 6)
+
+
+def bracket_lp(
+    population: Population,
+    rules: list[BalanceRule],
+    cells: np.ndarray,
+    phi: np.ndarray,
+    size: tuple[float, float] | None,
+) -> LinearProgram:
+    """The relaxation over cells; variables x (G, M, C), lambda (G, M) [, schools k (G)]."""
+    g_n, m, c = cells.shape[0], population.n_groups, population.n_categories
+    n_x, n_lam = g_n * m * c, g_n * m
+    x_id = np.arange(n_x).reshape(g_n, m, c)
+    lam_id = n_x + np.arange(n_lam).reshape(g_n, m)
+    rows, cols, vals, lo, hi = [], [], [], [], []
+    n_rows = 0
+
+    def add(r: np.ndarray, col: np.ndarray, v: np.ndarray) -> None:
+        rows.append(r.ravel())
+        cols.append(col.ravel())
+        vals.append(np.broadcast_to(v, col.shape).ravel().astype(float))
+
+    # Supply: every (group, category) cell is placed.
+    supply = np.arange(m * c).reshape(m, c)
+    add(np.broadcast_to(supply, (g_n, m, c)), x_id, 1.0)
+    share = population.counts / population.total
+    lo.append(share.ravel())
+    hi.append(share.ravel())
+    n_rows += m * c
+    # Composition: students of group m in type g = sum_v lambda[g, v] * vertex[g, v, m].
+    comp = n_rows + np.arange(g_n * m).reshape(g_n, m)
+    add(np.broadcast_to(comp[:, :, None], (g_n, m, c)), x_id, 1.0)
+    add(
+        np.broadcast_to(comp[:, None, :], (g_n, m, m)),
+        np.broadcast_to(lam_id[:, :, None], (g_n, m, m)),
+        -cells,
+    )
+    lo.append(np.zeros(g_n * m))
+    hi.append(np.zeros(g_n * m))
+    n_rows += g_n * m
+    # Bands: lower_i t_g <= students of rule i's categories in g <= upper_i t_g,
+    # with t_g = sum_v lambda[g, v].
+    for rule in rules:
+        cat = np.flatnonzero(rule.categories)
+        bounds = (
+            [(rule.lower, rule.upper)]
+            if rule.lower == rule.upper
+            else [(rule.lower, np.inf), (rule.upper, -np.inf)]
+        )
+        for coef, _ in bounds:
+            r = n_rows + np.arange(g_n)
+            add(np.broadcast_to(r[:, None, None], (g_n, m, cat.size)), x_id[:, :, cat], 1.0)
+            add(np.broadcast_to(r[:, None], (g_n, m)), lam_id, -coef)
+            n_rows += g_n
+        if rule.lower == rule.upper:
+            lo.append(np.zeros(g_n))
+            hi.append(np.zeros(g_n))
+        else:
+            lo += [np.zeros(g_n), np.full(g_n, -np.inf)]
+            hi += [np.full(g_n, np.inf), np.zeros(g_n)]
+    n_cols = n_x + n_lam
+    integer = None
+    if size is not None:
+        # s_min k_g <= t_g <= s_max k_g with k_g schools of type g (integer).
+        k_id = n_cols + np.arange(g_n)
+        for coef, lo_v, hi_v in ((size[0], 0.0, np.inf), (size[1], -np.inf, 0.0)):
+            r = n_rows + np.arange(g_n)
+            add(np.broadcast_to(r[:, None], (g_n, m)), lam_id, 1.0)
+            add(r, k_id, -coef)
+            lo.append(np.full(g_n, lo_v))
+            hi.append(np.full(g_n, hi_v))
+            n_rows += g_n
+        n_cols += g_n
+        integer = np.zeros(n_cols, bool)
+        integer[k_id] = True
+    cost = np.zeros(n_cols)
+    cost[lam_id.ravel()] = phi.ravel()
+    return LinearProgram.from_triplets(
+        rows, cols, vals, (n_rows, n_cols), cost, lo, hi, integer=integer, maximize=True
+    )
+
+
+def _witness_from_bracket(population, cells, solution, size, pair):
+    g_n, m, c = cells.shape[0], population.n_groups, population.n_categories
+    x = np.maximum(solution.x[: g_n * m * c].reshape(g_n, m, c), 0.0)
+    sizes = x.sum(axis=(1, 2))
+    used = sizes > 1e-12
+    n_schools = None
+    if size is not None:
+        n_schools = np.round(solution.x[g_n * m * (c + 1) :][used]).astype(int)
+    return Witness(x[used] * population.total, population, n_schools, pair=pair), used
+
+
+@dataclass
+class _CellRound:
+    """One bracket LP solved over a set of cells."""
+
+    lp: LinearProgram
+    solution: LPSolution
+    witness: Witness
+    used: np.ndarray
+    phi: np.ndarray
+    lower: float
+    upper: float
+    build_seconds: float
+
+
+def _solve_cells(
+    population, rules, cells, term, size, solver, time_limit, pair, memory_limit
+) -> _CellRound:
+    """Build and solve the relaxation over ``cells``; its witness's index is the lower value."""
+    need = BRACKET_BYTES_PER_NONZERO * bracket_nonzeros(population, rules, len(cells), size)
+    check_memory(
+        f"bracket LP over {len(cells):,} cells",
+        population,
+        scaled(need, population.n_classes),
+        memory_limit,
+    )
+    t0 = time.perf_counter()
+    phi = term(cells)
+    lp = bracket_lp(population, rules, cells, phi, size)
+    build_seconds = time.perf_counter() - t0
+    solution = solve(lp, solver, time_limit, _BRACKET_OPTIONS)
+    raise_unsolved(solution, "bracket LP")
+    witness, used = _witness_from_bracket(population, cells, solution, size, pair)
+    upper = solution.dual_bound if size is not None else solution.objective
+    return _CellRound(
+        lp, solution, witness, used, phi, witness.index(term.objective), upper, build_seconds
+    )
+
+
+def _bracket_result(
+    objective,
+    best,
+    upper_best,
+    gap,
+    exact,
+    size,
+    last,
+    start,
+    build,
+    solve_time,
+    iteration,
+    notes,
+    pair,
+) -> SegregationBound:
+    lower, witness = best
+    status = last.solution.status if upper_best - lower <= gap else "gap_not_reached"
+    return SegregationBound(
+        objective=objective,
+        sense="max",
+        lower=lower,
+        upper=max(upper_best, lower),
+        exact=exact,
+        method="bracket MILP" if size is not None else "bracket LP",
+        status=status,
+        solver=last.solution.solver,
+        seconds=time.perf_counter() - start,
+        build_seconds=build,
+        solve_seconds=solve_time,
+        iterations=iteration,
+        witness=witness,
+        n_variables=last.lp.shape[1],
+        n_constraints=last.lp.shape[0],
+        notes=notes,
+        pair=pair,
+    )
+
+
+def bracket_two_groups(
+    population: Population,
+    rules: list[BalanceRule],
+    term: IndexTerm,
+    size: tuple[float, float] | None,
+    gap: float,
+    solver: str,
+    max_iterations: int,
+    time_limit: float | None,
+    start: float,
+    memory_limit: float | None = None,
+) -> SegregationBound:
+    """The bracket over intervals of the Black share, split where the gap lies."""
+    objective = term.objective
+    pi_b = float(population.group_shares[0])
+    breakpoints = np.unique(np.concatenate([np.linspace(0, 1, TWO_GROUP_BREAKPOINTS), [pi_b]]))
+    build = solve_time = 0.0
+    best: tuple[float, Witness] | None = None
+    upper_best = 1.0  # no index exceeds 1
+    for iteration in range(1, max_iterations + 1):  # noqa: B007 (reported after the loop)
+        cells = interval_cells(breakpoints)
+        last = _solve_cells(
+            population, rules, cells, term, size, solver, time_limit, None, memory_limit
+        )
+        build += last.build_seconds
+        solve_time += last.solution.seconds
+        if best is None or last.lower > best[0]:
+            best = (last.lower, last.witness)
+        upper_best = min(upper_best, last.upper)
+        if upper_best - best[0] <= gap:
+            break
+        # Split each cell that holds part of the gap at the witness's Black share there.
+        witness, used = last.witness, last.used
+        comp = witness.group_counts[:, 0] / witness.sizes
+        a, b = breakpoints[:-1][used], breakpoints[1:][used]
+        weight = witness.sizes / population.total
+        contribution = weight * (
+            chord(cells[used], last.phi[used], comp) - term(np.column_stack([comp, 1 - comp]))
+        )
+        split = contribution > 0.05 * contribution.max()
+        inside = (comp - a > 1e-9) & (b - comp > 1e-9)
+        new = np.where(inside, comp, (a + b) / 2)[split]
+        breakpoints = np.unique(np.concatenate([breakpoints, new]))
+    exact = objective == "D" and size is None
+    notes = [f"{len(breakpoints) - 1} Black-share cells after {iteration} refinements"]
+    if exact:
+        notes.append("D is linear on each side of the district share: the bracket is exact")
+    return _bracket_result(
+        objective,
+        best,
+        upper_best,
+        gap,
+        exact,
+        size,
+        last,
+        start,
+        build,
+        solve_time,
+        iteration,
+        notes,
+        None,
+    )
+
+
+def bracket_multigroup(
+    population: Population,
+    rules: list[BalanceRule],
+    term: IndexTerm,
+    size: tuple[float, float] | None,
+    gap: float,
+    solver: str,
+    max_iterations: int,
+    time_limit: float | None,
+    start: float,
+    pair: tuple[str, str] | None = None,
+    memory_limit: float | None = None,
+) -> SegregationBound:
+    """The bracket over Freudenthal triangulations, refined by halving the grid step."""
+    m = population.n_groups
+    divisions, limit = multigroup_divisions(m)
+    build = solve_time = 0.0
+    best: tuple[float, Witness] | None = None
+    upper_best = np.inf
+    iteration = 0
+    while iteration < max_iterations and divisions <= limit:
+        iteration += 1
+        cells = freudenthal_cells(m, divisions)
+        last = _solve_cells(
+            population, rules, cells, term, size, solver, time_limit, pair, memory_limit
+        )
+        build += last.build_seconds
+        solve_time += last.solution.seconds
+        upper_best = min(upper_best, last.upper)
+        if best is None or last.lower > best[0]:
+            best = (last.lower, last.witness)
+        if upper_best - best[0] <= gap:
+            break
+        divisions *= 2
+    notes = [f"Freudenthal triangulation with grid step 1/{divisions} of the {m}-group simplex"]
+    if upper_best - best[0] > gap:
+        notes.append(f"stopped at the finest grid for {m} groups; the bracket is still certified")
+    return _bracket_result(
+        term.objective,
+        best,
+        upper_best,
+        gap,
+        False,
+        size,
+        last,
+        start,
+        build,
+        solve_time,
+        iteration,
+        notes,
+        pair,
+    )
