@@ -5,35 +5,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from assignopt.bounds import closed_form_bounds
 from assignopt.maxseg import maximum_segregation
 from assignopt.policy import Policy
 from assignopt.population import Population
-from assignopt.report import MapLayers, Report, write_report
+from assignopt.report import QUESTION, Report, policy_words, write_report
+from assignopt.report.sections import (
+    assignment_headline,
+    assignment_report,
+    districts_section,
+)
 from assignopt.scenario import Scenario
 
 __all__ = ["run_scenario"]
-
-QUESTION = (
-    "If this district balances its schools by family income, how much racial "
-    "segregation (normalized exposure V of Black and White students) can remain: at "
-    "most (possible, from the linear programs) and probably (what a race-blind, "
-    "travel-minimizing assignment would give)?"
-)
-
-
-def _policy_words(tolerances: tuple[float, ...]) -> str:
-    text = ", ".join(f"±{t:.2f}" for t in tolerances)
-    return (
-        f"Every school's poverty rate must lie within {text} of the district's rate "
-        "(each compared in turn; ±0.00 is perfect balance). Income is poverty status "
-        "(poor / nonpoor) unless the data give more classes."
-    )
 
 
 def run_scenario(scenario: Scenario, out_dir: str | Path, quick: bool = False) -> dict:
@@ -79,9 +65,10 @@ def run_scenario(scenario: Scenario, out_dir: str | Path, quick: bool = False) -
     )
     report.files = [headline_csv, results, *report.files]
     path = write_report(report, out / "report.html")
+    files = [*report.files, *(f for section in report.sections for f in section.files)]
     return {
         "report": path,
-        "files": [str(f) for f in report.files],
+        "files": [str(f) for f in files],
         "headline": report.headline.to_dict(orient="records"),
     }
 
@@ -123,8 +110,7 @@ def _spatial(scenario: Scenario, out: Path) -> Report:
         graph=read_road_network(road) if road else None,
     )
     counts = district.counts()
-    rows, flows_layers, files, figures, notes = [], {}, [], [], list(district.notes)
-    results = []
+    results, files, extra = [], [], []
     for tol in scenario.tolerances:
         result = assign_district(
             district,
@@ -134,24 +120,13 @@ def _spatial(scenario: Scenario, out: Path) -> Report:
             **options,
         )
         results.append(result)
-        folder = out / f"tolerance_{tol:.2f}"
-        paths = write_assignment(result, folder)
-        files += [paths["geopackage"], paths["schools_csv"]]
-        s = result.summary()
-        row = {
-            "tolerance": tol,
-            "V residential": s["v_residential"],
-            "V nearest school": s["v_nearest"],
-            "V probable (balanced)": s["v_assigned"],
-        }
+        files.append(write_assignment(result, out / f"tolerance_{tol:.2f}"))
+        row = {}
         if scenario.methods["reassignment"]:
             near = school_compositions(counts, result.nearest.flows)
             row["V reassignment (lower estimate)"] = race_proportional_reassignment(
                 near.sum(axis=2), near[:, :, 0].sum(axis=1), tol
             ).v_after
-        if scenario.methods["lp"]:
-            row["V possible min"] = s["possible"]["v_min"]
-            row["V possible max"] = s["possible"]["v_max"]
         if scenario.methods["closed_forms"]:
             pb = counts[:, 0, :].sum(axis=0)
             pw = counts[:, 1, :].sum(axis=0)
@@ -162,144 +137,17 @@ def _spatial(scenario: Scenario, out: Path) -> Report:
                 black_share=pb.sum() / (pb.sum() + pw.sum()),
             )
             row["closed form V/(1-2d)"] = cf["vmax_tolerance_approx"]
-        row["mean km"] = s["mean_km"]
-        row["moved from nearest school"] = s["travel"]["assigned"]["share_not_nearest"]
-        rows.append(row)
-        flows_layers[f"±{tol:.2f}"] = _flow_layer(result)
-    headline = pd.DataFrame(rows)
-    figures.append(
-        (
-            "Racial segregation by policy: residential pattern, nearest school, "
-            "balanced assignment, and what the policy makes possible.",
-            _policy_bars(headline, out / "segregation_by_policy.png"),
-        )
-    )
-    figures.append(
-        (
-            f"Static map of the assignment at tolerance ±{scenario.tolerances[0]:.2f}.",
-            out / f"tolerance_{scenario.tolerances[0]:.2f}" / "map.png",
-        )
-    )
-    first = headline.iloc[0]
-    findings = [
-        f"Residential segregation V = {first['V residential']:.3f}; nearest-school "
-        f"assignment gives V = {first['V nearest school']:.3f}."
-    ]
-    for _, row in headline.iterrows():
-        text = f"Tolerance ±{row['tolerance']:.2f}: probable V = {row['V probable (balanced)']:.3f}"
-        if "V possible max" in row:
-            text += (
-                f"; possible between {row['V possible min']:.3f} and {row['V possible max']:.3f}"
-            )
-        findings.append(text + f"; mean travel {row['mean km']:.2f} km.")
-    layers = None
-    if scenario.outputs.get("map", True):
-        layers = _map_layers(district, results[0], flows_layers)
-    return Report(
-        scenario.outputs.get("title", scenario.name),
-        QUESTION,
-        _policy_words(scenario.tolerances),
-        headline,
-        findings,
-        figures,
-        [("Schools under the first policy", results[0].school_table().round(4))],
+        extra.append(row)
+    notes = list(district.notes)
+    return assignment_report(
+        results,
         files,
-        layers,
-        [scenario.description, *notes] if scenario.description else notes,
+        out,
+        title=scenario.outputs.get("title", scenario.name),
+        headline=assignment_headline(results, extra),
+        notes=[scenario.description, *notes] if scenario.description else notes,
+        interactive_map=scenario.outputs.get("map", True),
     )
-
-
-def _to_wgs84(frame):
-    return frame.to_crs("EPSG:4326")
-
-
-def _flow_layer(result, max_lines: int = 1500) -> dict:
-    import geopandas as gpd
-    from shapely.geometry import LineString
-
-    from assignopt.spatial.distance import projected
-
-    hoods, schools, _, _ = projected(result.district)
-    origin = hoods.geometry.representative_point().to_numpy()
-    dest = schools.geometry.representative_point().to_numpy()
-    per_pair = result.assigned.flows.sum(axis=1)
-    n, s = np.nonzero(per_pair > 1e-6)
-    weight = per_pair[n, s]
-    keep = np.argsort(-weight)[:max_lines]
-    n, s, weight = n[keep], s[keep], weight[keep]
-    lines = gpd.GeoDataFrame(
-        {"weight": 0.5 + 4.5 * weight / max(weight.max(), 1e-12) if weight.size else []},
-        geometry=[LineString([origin[i], dest[j]]) for i, j in zip(n, s)],
-        crs=hoods.crs,
-    )
-    return json.loads(_to_wgs84(lines).to_json())
-
-
-def _map_layers(district, result, flows_layers) -> MapLayers:
-    import geopandas as gpd
-
-    counts = district.counts().sum(axis=2)
-    size = counts.sum(axis=1)
-    share = np.divide(counts[:, 0], size, out=np.zeros_like(size), where=size > 0)
-    hoods = gpd.GeoDataFrame(
-        {
-            "shade": share / max(share.max(), 1e-12),
-            "label": [
-                f"{district.groups[0]} share {v:.1%}, {t:,.0f} students"
-                for v, t in zip(share, size)
-            ],
-        },
-        geometry=district.neighborhoods.geometry.simplify(25).to_numpy(),
-        crs=district.neighborhoods.crs,
-    )
-    table = result.school_table()
-    enrol = table["enrolment"].to_numpy()
-    schools = gpd.GeoDataFrame(
-        {
-            "radius": 4 + 12 * np.sqrt(enrol / max(enrol.max(), 1)),
-            "label": [
-                f"{name}: {e:,.0f} students, {p:.1%} {district.classes[0]}"
-                for name, e, p in zip(table["name"], enrol, table[f"share_{district.classes[0]}"])
-            ],
-        },
-        geometry=district.schools.geometry.representative_point().to_numpy(),
-        crs=district.schools.crs,
-    )
-    return MapLayers(
-        json.loads(_to_wgs84(hoods).to_json()),
-        json.loads(_to_wgs84(schools).to_json()),
-        flows_layers,
-        f"{district.groups[0]} share (of the highest)",
-    )
-
-
-def _policy_bars(headline: pd.DataFrame, path: Path) -> Path:
-    columns = [
-        c
-        for c in (
-            "V residential",
-            "V nearest school",
-            "V reassignment (lower estimate)",
-            "V probable (balanced)",
-            "V possible max",
-        )
-        if c in headline
-    ]
-    fig = Figure(figsize=(7.5, 4))
-    ax = fig.add_subplot()
-    width = 0.8 / len(columns)
-    x = np.arange(len(headline))
-    for k, column in enumerate(columns):
-        ax.bar(x + k * width, headline[column], width, label=column)
-    ax.set_xticks(x + width * (len(columns) - 1) / 2, [f"±{t:.2f}" for t in headline["tolerance"]])
-    ax.set_xlabel("income-balance tolerance")
-    ax.set_ylabel("normalized exposure V")
-    ax.set_ylim(0, 1.05)
-    ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.2))
-    ax.grid(axis="y", alpha=0.3)
-    FigureCanvasAgg(fig)
-    fig.savefig(path, dpi=140, bbox_inches="tight")
-    return path
 
 
 # --- income models and poverty rates -------------------------------------------------------
@@ -373,7 +221,7 @@ def _model(scenario: Scenario, out: Path, quick: bool) -> Report:
     return Report(
         scenario.outputs.get("title", scenario.name),
         QUESTION.replace("this district", "a district like this"),
-        _policy_words(scenario.tolerances),
+        policy_words(scenario.tolerances),
         headline,
         findings,
         figures,
@@ -381,6 +229,7 @@ def _model(scenario: Scenario, out: Path, quick: bool) -> Report:
         files,
         None,
         [scenario.description] if scenario.description else [],
+        headline_kinds={c: "index" for c in headline if c not in ("tolerance", "LP method")},
     )
 
 
@@ -393,7 +242,7 @@ def _districts(scenario: Scenario, out: Path) -> Report:
 
     schools = read_units(scenario.data["schools_table"])
     groups = scenario.data.get("groups", ["black", "white"])
-    rows, figures, tables, files = [], [], [], []
+    rows, sections = [], []
     for tol in scenario.tolerances:
         frame, outcome = district_table(
             schools, groups, tol, out / f"tolerance_{tol:.2f}", workers=1, progress=False
@@ -401,8 +250,7 @@ def _districts(scenario: Scenario, out: Path) -> Report:
         png = plot_district_table(frame, out / f"district_bounds_{tol:.2f}.png")
         csv = out / f"district_bounds_{tol:.2f}.csv"
         frame.to_csv(csv, index=False)
-        figures.append((f"Districts at tolerance ±{tol:.2f}.", png))
-        files.append(csv)
+        sections.append(districts_section(tol, frame, png, [csv]))
         rows.append(
             {
                 "tolerance": tol,
@@ -413,17 +261,11 @@ def _districts(scenario: Scenario, out: Path) -> Report:
                 "median V possible max": frame["v_possible_max"].median(),
             }
         )
-        if tol == scenario.tolerances[0]:
-            tables.append((f"Districts at tolerance ±{tol:.2f}", frame.round(4)))
     return Report(
         scenario.outputs.get("title", scenario.name),
         QUESTION,
-        _policy_words(scenario.tolerances),
+        policy_words(scenario.tolerances),
         pd.DataFrame(rows),
-        [],
-        figures,
-        tables,
-        files,
-        None,
-        [scenario.description] if scenario.description else [],
+        notes=[scenario.description] if scenario.description else [],
+        sections=sections,
     )
