@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from assignopt.policy import Policy
 from assignopt.report import (
     MapLayers,
     Report,
@@ -23,6 +24,7 @@ from assignopt.report import (
     json_for_script,
     relative_href,
     render_table,
+    write_assignment_report,
     write_report,
 )
 from assignopt.report.format import (
@@ -36,7 +38,9 @@ from assignopt.report.format import (
 )
 from assignopt.scenario import load_scenario
 from assignopt.scenario_run import run_scenario
+from assignopt.spatial.assign import assign_district
 from assignopt.spatial.district import District, write_district
+from assignopt.spatial.output import write_assignment
 from assignopt.spatial.synth import synthetic_city
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -389,3 +393,26 @@ def test_hostile_names_stay_text_in_a_scenario_report(reports):
     assert [f["properties"]["id"] for f in schools] == [
         hostile_name(k + 1, "school") for k in range(4)
     ]
+
+
+def test_a_single_assignment_writes_its_own_report(tmp_path):
+    """What an assign run does: one result, its files beside report.html, links resolving."""
+    city = synthetic_city(4, 0.5, 0.5, n_schools=4, seed=2)  # whole neighborhoods fit at ±0.40
+    result = assign_district(city, Policy(0.4), possible=False, whole_neighborhoods=True)
+    paths = write_assignment(result, tmp_path)
+    page_path = write_assignment_report([result], [paths], tmp_path, title="one district")
+    assert page_path == tmp_path / "report.html"
+    page = _parse(page_path)
+    links = _links(page)
+    assert sorted(links) == sorted(p.name for p in paths.values())
+    assert all((tmp_path / unquote(link)).is_file() for link in links)
+    assert [t for t, _ in page.tags].count("section") == 1
+    text = "".join(page.text)
+    assert "Tolerance \u00b10.40" in text
+    # Whole neighborhoods are a MILP: the section states its optimality gap.
+    gap = format_share(result.summary()["mip_gap"], 2)
+    assert f"optimality gap {gap}" in text
+    # Synthetic neighborhoods have no id column: tooltips fall back to the row labels.
+    data = json.loads(page.scripts[0][1])
+    ids = [f["properties"]["id"] for f in data["neighborhoods"]["features"]]
+    assert ids == [str(i) for i in city.neighborhoods.index]

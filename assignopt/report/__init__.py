@@ -24,6 +24,7 @@ from assignopt.report.sections import (
     assignment_sections,
     neighborhood_ids,
     policy_words,
+    write_assignment_report,
 )
 
 __all__ = [
@@ -45,5 +46,6 @@ __all__ = [
     "policy_words",
     "relative_href",
     "render_table",
+    "write_assignment_report",
     "write_report",
 ]

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from assignopt.report.format import format_count, format_share, format_tolerance
-from assignopt.report.page import MapLayers, Report, Section, Table
+from assignopt.report.page import MapLayers, Report, Section, Table, write_report
 
 if TYPE_CHECKING:
     from assignopt.spatial.assign import AssignmentResult
@@ -29,6 +29,7 @@ __all__ = [
     "assignment_map",
     "assignment_report",
     "assignment_sections",
+    "write_assignment_report",
     "districts_section",
     "neighborhood_ids",
     "policy_bars",
@@ -163,6 +164,9 @@ def assignment_sections(
     for result, paths in zip(results, files, strict=True):
         name = policy_name(result)
         s = result.summary()
+        solver = f"Solver {s['solver']} ({s['formulation']}), status {s['status']}"
+        if "MILP" in s["formulation"]:
+            solver += f", optimality gap {format_share(s['mip_gap'], 2)}"
         figures = []
         if "map" in paths:
             figures.append((f"Static map of the assignment at tolerance {name}.", paths["map"]))
@@ -170,8 +174,7 @@ def assignment_sections(
             Section(
                 f"Tolerance {name}",
                 [
-                    f"{result.policy.describe().capitalize()}. Solver {s['solver']} "
-                    f"({s['formulation']}), status {s['status']}; "
+                    f"{result.policy.describe().capitalize()}. {solver}; "
                     f"{format_count(s['students'])} students travel "
                     f"{format_count(s['objective_km'])} student-km in all; "
                     f"{format_share(s['travel']['assigned']['share_not_nearest'])} are not "
@@ -394,6 +397,25 @@ def assignment_report(
         assignment_sections(results, files),
         {"tolerance": "tolerance"},
     )
+
+
+def write_assignment_report(
+    results: Sequence[AssignmentResult],
+    files: Sequence[Mapping[str, Path]],
+    out_dir: str | Path,
+    *,
+    title: str,
+    **options,
+) -> Path:
+    """Write ``out_dir/report.html`` for ``results``; ``options`` go to :func:`assignment_report`.
+
+    Returns
+    -------
+    Path
+        The page's path.
+    """
+    report = assignment_report(results, files, out_dir, title=title, **options)
+    return write_report(report, Path(out_dir) / "report.html")
 
 
 def districts_section(
