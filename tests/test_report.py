@@ -412,7 +412,7 @@ def test_a_single_assignment_writes_its_own_report(tmp_path):
     # Whole neighborhoods are a MILP: the section states its optimality gap.
     gap = format_share(result.summary()["mip_gap"], 2)
     assert f"optimality gap {gap}" in text
-    # Synthetic neighborhoods have no id column: tooltips fall back to the row labels.
+    # Synthetic neighborhoods have no id column: numbered 1 to N in file order.
     data = json.loads(page.scripts[0][1])
     ids = [f["properties"]["id"] for f in data["neighborhoods"]["features"]]
-    assert ids == [str(i) for i in city.neighborhoods.index]
+    assert ids == [str(k) for k in range(1, 17)]

@@ -46,7 +46,7 @@ QUESTION = (
 )
 
 # Column names a neighborhood id is often kept under, tried in this order.
-_ID_NAMES = ("id", "geoid", "geoid10", "geoid20", "tract", "neighborhood", "name", "code")
+_ID_NAMES = ("id", "geoid", "tract", "neighborhood", "neighborhood_id", "fips", "code", "name")
 
 
 def policy_words(tolerances: Sequence[float]) -> str:
@@ -75,21 +75,23 @@ def _tolerance(result: AssignmentResult) -> float | str:
 def neighborhood_ids(district: District) -> list[str]:
     """Each neighborhood's id as written in the district's file.
 
-    The district's ``id_column`` when it names one; otherwise the first column called like an
-    id (``id``, ``GEOID``, ``tract``, ``name``, ...) or else the first text column whose
-    values are all present and distinct; otherwise the row labels.
+    The district's own ``neighborhood_ids`` when it has them; otherwise the values of its
+    ``id_column``, or of the first column named like an id (``id``, ``GEOID``, ``tract``,
+    ``neighborhood``, ``fips``, ``code``, ``name``; any case) whose values are present and
+    distinct; otherwise the numbers 1 to N in file order.
     """
+    ids = getattr(district, "neighborhood_ids", None)
+    if ids is not None and len(ids) == len(district.neighborhoods):
+        return [str(i) for i in ids]
     hoods = district.neighborhoods
     column = getattr(district, "id_column", None)
     if column is None:
-        skip = {hoods.geometry.name, *district.count_columns}
-        columns = [c for c in hoods.columns if c not in skip]
-        unique = [c for c in columns if hoods[c].notna().all() and hoods[c].is_unique]
-        named = [c for name in _ID_NAMES for c in unique if str(c).lower() == name]
-        text = [c for c in unique if not pd.api.types.is_numeric_dtype(hoods[c])]
-        column = (named or text or [None])[0]
+        by_lower = {str(c).lower(): c for c in hoods.columns if c != hoods.geometry.name}
+        named = [by_lower[n] for n in _ID_NAMES if n in by_lower]
+        unique = [c for c in named if hoods[c].notna().all() and hoods[c].is_unique]
+        column = unique[0] if unique else None
     if column is None:
-        return [str(i) for i in hoods.index]
+        return [str(k) for k in range(1, len(hoods) + 1)]
     return [str(v) for v in hoods[column]]
 
 
