@@ -335,8 +335,10 @@ def test_every_tolerance_has_its_map_and_schools_table(reports):
     result = reports["sacramento"]
     page = _parse(result["report"])
     scenario = load_scenario(ROOT / "models" / "sacramento.toml")
-    sections = [t for t, _ in page.tags if t == "section"]
-    assert len(sections) == len(scenario.tolerances) == 3
+    names = [t for t, _ in page.tags]
+    assert names.count("section") == len(scenario.tolerances) == 3
+    # The policy bar chart, then one static map per tolerance.
+    assert names.count("img") == 1 + 3
     text = "".join(page.text)
     for tol in scenario.tolerances:
         assert f"Tolerance \u00b1{tol:.2f}" in text

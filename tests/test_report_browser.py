@@ -73,6 +73,29 @@ def test_sacramento_report_renders_its_map(browser, tmp_path):
         or browser.execute_script("return document.querySelectorAll('#map canvas').length") > 0
     )
     assert browser.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers")
+    # One radio button per tolerance; choosing one shows that tolerance's layer alone.
+    labels = browser.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-base label")
+    assert [label.text.strip() for label in labels] == [
+        "tolerance \u00b10.00",
+        "tolerance \u00b10.10",
+        "tolerance \u00b10.20",
+    ]
+    labels[1].find_element(By.TAG_NAME, "input").click()
+    shown = browser.execute_script(
+        "var m = window.assignoptMap;"
+        "return Object.keys(m.policies).map(function (k) {"
+        "  return m.map.hasLayer(m.policies[k]);"
+        "});"
+    )
+    assert shown == [False, True, False]
+    # The legend ramps from 0% to the largest share, as the map data say.
+    legend = browser.find_element(By.CSS_SELECTOR, ".legend").text
+    data = browser.execute_script(
+        "return JSON.parse(document.getElementById('assignopt-map-data').textContent);"
+    )
+    assert "black share of each neighborhood's students" in legend
+    assert legend.split()[-5:] == data["value_ticks"]
+    assert data["value_ticks"][0] == "0.0%"
     errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert errors == []
 
