@@ -140,6 +140,7 @@ table { border-collapse: collapse; margin: 8px 0; font-size: 0.92em; background:
 th, td { border: 1px solid #d5d9e0; padding: 4px 8px; text-align: right; }
 th { background: #f0f2f5; } td:first-child, th:first-child { text-align: left; }
 td.text { text-align: left; }
+div.table { max-width: 100%; overflow-x: auto; }
 #map { height: 560px; border: 1px solid #ccc; margin: 8px 0; background: #e8edf2; }
 figure { margin: 12px 0; } figure img { max-width: 100%; border: 1px solid #ddd; }
 .legend { background: white; padding: 6px 8px; font-size: 12px; line-height: 18px; }
@@ -212,7 +213,10 @@ def render_table(frame: pd.DataFrame, kinds: Mapping[str, str] | None = None) ->
             for v, k in zip(values, column_kinds)
         )
         rows.append(f"<tr>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return (
+        f"<div class='table'><table><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
 
 
 def _as_table(table: Table | tuple[str, pd.DataFrame]) -> Table:
