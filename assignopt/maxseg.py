@@ -24,8 +24,11 @@ from __future__ import annotations
 
 import itertools
 import math
+import sys
 import time
+import types
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -819,3 +822,19 @@ def minimum_segregation(
         witness,
         notes=["every school mirrors the district; by convexity nothing is lower"],
     )
+
+
+class _CallableModule(types.ModuleType):
+    """``assignopt.maxseg`` is both this module and the notebook function ``ao.maxseg``.
+
+    Importing a submodule sets it as an attribute of its package, which would hide the
+    function ``assignopt.maxseg``; calling the module calls the function instead.
+    """
+
+    def __call__(self, population: Population, tolerance: float = 0.0, **options: Any) -> Any:
+        from assignopt.workflows.api import maxseg
+
+        return maxseg(population, tolerance, **options)
+
+
+sys.modules[__name__].__class__ = _CallableModule

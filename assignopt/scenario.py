@@ -1,9 +1,11 @@
-"""Scenario model files (TOML): data, policies, methods and outputs, run end to end.
+"""Scenario model files (TOML): a list of requests plus report settings.
 
 A scenario names its data (a district GeoPackage, a synthetic city, the gamma income model, group
 poverty rates, or a table of schools), its policies (tolerances), its methods and its outputs.
-``run_scenario`` composes the public API and writes ``report.html`` with the machine-readable
-files beside it. Validation names the key, its line in the file and the fix.
+The file is checked by the same request models as the command line (one validation), and every
+mistake is reported with its key, its line in the file and the fix; ``load_scenario`` returns
+the :class:`Scenario` with its requests, which :func:`assignopt.workflows.scenario.run_scenario`
+runs and hands to the report.
 """
 
 from __future__ import annotations
@@ -12,70 +14,135 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import tomllib
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from assignopt.errors import InputError
+from assignopt.solver_names import ASSIGNMENT_SOLVERS
+from assignopt.workflows.requests import (
+    AssignOptions,
+    Dollars,
+    Positive,
+    Rate,
+    Request,
+    Share,
+    SynthRequest,
+)
 
 __all__ = ["Scenario", "load_scenario"]
 
-# section -> key -> expected type(s); nested tables are dicts of key -> type.
-SCHEMA: dict[str, dict[str, Any]] = {
-    "scenario": {"name": str, "description": str},
-    "data": {
-        "district": str,
-        "schools_table": str,
-        "groups": list,
-        "classes": list,
-        "gamma": {
-            "white_mean": (int, float),
-            "black_mean": (int, float),
-            "shape": (int, float),
-            "black_share": (int, float),
-            "classes": int,
-        },
-        "poverty": {"white": (int, float), "black": (int, float), "black_share": (int, float)},
-        "synthetic": {
-            "grid": int,
-            "racial_segregation": (int, float),
-            "income_segregation": (int, float),
-            "income_axis": str,
-            "black_share": (int, float),
-            "black_poverty": (int, float),
-            "white_poverty": (int, float),
-            "schools": int,
-            "seed": int,
-        },
-    },
-    "policy": {"tolerances": list},
-    "methods": {
-        "closed_forms": bool,
-        "lp": bool,
-        "reassignment": bool,
-        "spatial": bool,
-        "figures": bool,
-        "verify": bool,
-        "districts": bool,
-    },
-    "outputs": {"title": str, "map": bool},
-    "assignment": {
-        "solver": str,
-        "fixed_enrolment": bool,
-        "travel_cap_km": (int, float),
-        "extra_km_cap": (int, float),
-        "integer": bool,
-        "time_limit": (int, float),
-        "points": str,
-        "road_network": str,
-    },
-}
 DATA_KINDS = ("district", "synthetic", "gamma", "poverty", "schools_table")
+METHODS = ("closed_forms", "lp", "reassignment", "spatial", "figures", "verify", "districts")
+# Methods each kind of data runs unless the file says otherwise.
+DEFAULT_METHODS = {
+    "district": ("spatial", "lp", "reassignment", "closed_forms"),
+    "synthetic": ("spatial", "lp", "reassignment", "closed_forms"),
+    "gamma": ("closed_forms", "lp"),
+    "poverty": ("closed_forms", "lp"),
+    "schools_table": ("districts",),
+}
+# The methods that mean something for each kind of data.
+KIND_METHODS = {
+    "district": ("spatial", "lp", "reassignment", "closed_forms"),
+    "synthetic": ("spatial", "lp", "reassignment", "closed_forms"),
+    "gamma": ("closed_forms", "lp", "figures", "verify"),
+    "poverty": ("closed_forms", "lp", "figures", "verify"),
+    "schools_table": ("districts",),
+}
+
+
+class _Table(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class _ScenarioSection(_Table):
+    name: str | None = None
+    description: str = ""
+
+
+class _Gamma(_Table):
+    white_mean: Dollars
+    black_mean: Dollars
+    shape: Positive = 1.56
+    black_share: Share = 0.5
+    classes: Annotated[int, Field(ge=2)] | None = None
+
+
+class _Poverty(_Table):
+    white: Rate
+    black: Rate
+    black_share: Share = 0.5
+
+
+class _Synthetic(SynthRequest):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class _Data(_Table):
+    district: str | None = None
+    schools_table: str | None = None
+    groups: list[str] | None = None
+    classes: list[str] | None = None
+    gamma: _Gamma | None = None
+    poverty: _Poverty | None = None
+    synthetic: _Synthetic | None = None
+
+
+def _tolerance(value: float) -> float:
+    if not 0.0 <= value < 0.5:
+        raise ValueError(f"{value} is outside [0, 0.5)")
+    return value
+
+
+class _Policy(_Table):
+    tolerances: Annotated[list[float], Field(min_length=1)] = [0.0]
+
+    @field_validator("tolerances")
+    @classmethod
+    def _in_range(cls, values: list[float]) -> list[float]:
+        return [_tolerance(v) for v in values]
+
+
+class _Methods(_Table):
+    closed_forms: bool | None = None
+    lp: bool | None = None
+    reassignment: bool | None = None
+    spatial: bool | None = None
+    figures: bool | None = None
+    verify: bool | None = None
+    districts: bool | None = None
+
+
+class _Outputs(_Table):
+    title: str | None = None
+    map: bool = True
+
+
+class _Assignment(AssignOptions):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    road_network: str | None = None  # type: ignore[assignment]
+
+    @field_validator("tolerance", "possible")
+    @classmethod
+    def _elsewhere(cls, value: Any, info: Any) -> Any:
+        where = {"tolerance": "[policy].tolerances", "possible": "[methods].lp"}[info.field_name]
+        raise ValueError(f"set in {where}, not in [assignment]")
+
+
+class _ScenarioFile(_Table):
+    scenario: _ScenarioSection = _ScenarioSection()
+    data: _Data = _Data()
+    policy: _Policy = _Policy()
+    methods: _Methods = _Methods()
+    outputs: _Outputs = _Outputs()
+    assignment: _Assignment = _Assignment()
 
 
 @dataclass(frozen=True)
 class Scenario:
-    """A validated scenario.
+    """A validated scenario: its requests plus what the report needs.
 
     Attributes
     ----------
@@ -92,10 +159,16 @@ class Scenario:
     methods : dict
         Which methods run.
     outputs : dict
-        Output options.
+        Output options (``title``, ``map``).
     assignment : dict
-        Options of the spatial assignment (``[assignment]``): keyword arguments of
+        The ``[assignment]`` keys that were given, as keyword arguments of
         :func:`assignopt.spatial.assign.assign_district`.
+    options : AssignOptions
+        The spatial assignment's validated options (without the tolerance).
+    requests : tuple of Request
+        What the scenario runs: for a district or synthetic city one assignment per tolerance;
+        for income models the closed forms and maxima per tolerance, and the figures and the
+        verification when asked; for a table of schools one districts run per tolerance.
     """
 
     path: Path
@@ -107,53 +180,132 @@ class Scenario:
     methods: dict
     outputs: dict
     assignment: dict = field(default_factory=dict)
+    options: AssignOptions = field(default_factory=AssignOptions)
+    requests: tuple[Request, ...] = ()
 
 
-def _line_of(text: str, key: str) -> str:
-    # A key at the start of a line, inside an inline table, or a [section] header.
-    name = re.escape(key)
-    pattern = re.compile(rf"(?:^|[{{,])\s*{name}\s*=|^\s*\[\s*{name}\s*\]", re.M)
-    match = pattern.search(text)
-    return f"line {text[: match.start()].count(chr(10)) + 1}" if match else "(line unknown)"
+# --- where a mistake is ---------------------------------------------------------------------
 
 
-def _did_you_mean(word: str, choices, style: str) -> str:
+def _sections(text: str) -> list[tuple[str, int, int]]:
+    """``(name, start, end)`` character spans of every ``[section]`` of the file."""
+    headers = list(re.finditer(r"^\s*\[\s*([^\]\s]+)\s*\]", text, re.M))
+    spans = []
+    for k, match in enumerate(headers):
+        end = headers[k + 1].start() if k + 1 < len(headers) else len(text)
+        spans.append((match.group(1), match.start(), end))
+    return spans
+
+
+def _line_at(text: str, position: int) -> str:
+    return f"line {text[:position].count(chr(10)) + 1}"
+
+
+def _line_of(text: str, path: tuple[str, ...]) -> str:
+    """The line of the key at ``path`` (section first), searched inside its own section."""
+    if not path:
+        return "(line unknown)"
+    spans = [s for s in _sections(text) if s[0] == path[0]]
+    if not spans:
+        return "(line unknown)"
+    name, start, end = spans[0]
+    if len(path) == 1:
+        return _line_at(text, start)
+    position = start
+    for key in path[1:]:
+        pattern = re.compile(rf"(?:^|[{{,])\s*{re.escape(key)}\s*=", re.M)
+        match = pattern.search(text, position, end)
+        if match is None:
+            break
+        position = match.start() + (1 if text[match.start()] in "{," else 0)
+    return _line_at(text, position)
+
+
+def _did_you_mean(word: str, choices: Any, style: str) -> str:
     """``"; did you mean X?"`` with the closest of ``choices`` (formatted by ``style``), or ""."""
     close = difflib.get_close_matches(word, list(choices), n=1)
     return f"; did you mean {style.format(close[0])}?" if close else ""
 
 
-def _check_table(table: dict, schema: dict, where: str, text: str) -> None:
-    for key, value in table.items():
-        if key not in schema:
-            hint = _did_you_mean(key, schema, "{!r}")
-            raise InputError(
-                f"{where}: unknown key {key!r} at {_line_of(text, key)}{hint} "
-                f"(allowed: {', '.join(schema)})"
-            )
-        expected = schema[key]
-        if isinstance(expected, dict):
-            if not isinstance(value, dict):
-                raise InputError(
-                    f"{where}.{key} at {_line_of(text, key)} must be a table, e.g. "
-                    f"{key} = {{ ... }}"
-                )
-            _check_table(value, expected, f"{where}.{key}", text)
-            continue
-        if isinstance(value, bool) and expected in ((int, float), int):
-            ok = False
-        else:
-            ok = isinstance(value, expected)
-        if not ok:
-            names = (
-                expected.__name__
-                if isinstance(expected, type)
-                else " or ".join(t.__name__ for t in expected)
-            )
-            raise InputError(
-                f"{where}.{key} at {_line_of(text, key)} must be {names}, got "
-                f"{type(value).__name__} {value!r}"
-            )
+_TYPE_NAMES = {
+    "list_type": "list",
+    "float_type": "float",
+    "float_parsing": "float",
+    "int_type": "int",
+    "int_parsing": "int",
+    "bool_type": "bool",
+    "string_type": "str",
+    "dict_type": "a table",
+    "model_type": "a table",
+    "model_attributes_type": "a table",
+}
+
+
+def _message(error: dict, where: str, text: str) -> str:
+    """One pydantic error as the file's words: the key, its line and the fix."""
+    loc = tuple(str(p) for p in error["loc"] if not isinstance(p, int))
+    index = [p for p in error["loc"] if isinstance(p, int)]
+    kind, value = error["type"], error.get("input")
+    line = _line_of(text, loc)
+    key = ".".join(loc[1:]) if len(loc) > 1 else loc[0] if loc else ""
+    at = f"{where} [{loc[0]}].{key}" if len(loc) > 1 else where
+    ctx = error.get("ctx", {})
+    if kind == "extra_forbidden":
+        if len(loc) == 1:
+            hint = _did_you_mean(loc[0], _ScenarioFile.model_fields, "[{}]")
+            return f"{where}: unknown section [{loc[0]}] at {line}{hint}"
+        model = _model_at(loc[:-1])
+        allowed = list(model.model_fields) if model else []
+        hint = _did_you_mean(loc[-1], allowed, "{!r}")
+        parent = f"{where} [{loc[0]}]" + (f".{'.'.join(loc[1:-1])}" if len(loc) > 2 else "")
+        return f"{parent}: unknown key {loc[-1]!r} at {line}{hint} (allowed: {', '.join(allowed)})"
+    if kind in _TYPE_NAMES:
+        item = f" item {index[0] + 1}" if index else ""
+        return (
+            f"{at}{item} at {line} must be {_TYPE_NAMES[kind]}, got {type(value).__name__} "
+            f"{value!r}"
+        )
+    if kind == "literal_error" and loc[-1] == "solver":
+        hint = _did_you_mean(str(value), ASSIGNMENT_SOLVERS, "{!r}")
+        return (
+            f"{at} at {line}: unknown solver {value!r}{hint} "
+            f"(allowed: {', '.join(ASSIGNMENT_SOLVERS)})"
+        )
+    if kind == "literal_error":
+        return f"{at} at {line} must be {ctx.get('expected')}, got {value!r}"
+    if kind == "greater_than" and ctx.get("gt") == 0:
+        return f"{at} at {line} must be positive, got {value}"
+    if kind == "value_error":
+        return f"{at} at {line}: {str(ctx.get('error', error['msg']))}"
+    return f"{at} at {line}: {error['msg'].lower()} (got {value!r})"
+
+
+def _model_at(path: tuple[str, ...]) -> type[BaseModel] | None:
+    model: Any = _ScenarioFile
+    for key in path:
+        info = model.model_fields.get(key)
+        if info is None:
+            return None
+        annotation = info.annotation
+        args = getattr(annotation, "__args__", ())
+        candidates = [a for a in (annotation, *args) if isinstance(a, type)]
+        model = next((c for c in candidates if issubclass(c, BaseModel)), None)
+        if model is None:
+            return None
+    return model
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+
+def _resolve(path: Path, value: str, where: str, key: str, text: str, section: str) -> str:
+    resolved = (path.parent / value).resolve()
+    if not resolved.exists():
+        raise InputError(
+            f"{where} [{section}].{key} at {_line_of(text, (section, key))}: file {value!r} not "
+            f"found (looked for {resolved}); paths are relative to the scenario file"
+        )
+    return str(resolved)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -162,29 +314,31 @@ def load_scenario(path: str | Path) -> Scenario:
     Raises
     ------
     InputError
-        For a file that does not parse, unknown keys (with the closest allowed one), wrong
-        types, a missing or ambiguous data source, bad tolerances or missing data files; each
-        message names the key and its line.
+        For a file that is missing, not UTF-8 or not TOML, unknown sections or keys (with the
+        closest allowed one), wrong types, a missing or ambiguous data source, bad tolerances,
+        methods that do not apply to the data, or missing data files; each message names the
+        key and its line.
     """
     path = Path(path)
-    if not path.exists():
+    if not path.is_file():
         raise InputError(f"{path}: no such scenario file")
-    text = path.read_text()
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path}: not a UTF-8 text file (byte {exc.start}); save it as UTF-8"
+        ) from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: not valid TOML ({exc})") from None
     where = path.name
-    for section, table in raw.items():
-        if section not in SCHEMA:
-            hint = _did_you_mean(section, SCHEMA, "[{}]")
-            raise InputError(
-                f"{where}: unknown section [{section}] at {_line_of(text, section)}{hint}"
-            )
-        if not isinstance(table, dict):
-            raise InputError(f"{where}: {section} must be a [table]")
-        _check_table(table, SCHEMA[section], f"{where} [{section}]", text)
-    data = dict(raw.get("data", {}))
+    try:
+        model = _ScenarioFile.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        raise InputError(_message(first, where, text)) from None
+    data = model.data.model_dump(exclude_none=True)
     kinds = [k for k in DATA_KINDS if k in data]
     if len(kinds) != 1:
         raise InputError(
@@ -194,77 +348,41 @@ def load_scenario(path: str | Path) -> Scenario:
     kind = kinds[0]
     for key in ("district", "schools_table"):
         if key in data:
-            resolved = (path.parent / data[key]).resolve()
-            if not resolved.exists():
-                raise InputError(
-                    f"{where} [data].{key} at {_line_of(text, key)}: file "
-                    f"{data[key]!r} not found (looked for {resolved}); paths are "
-                    "relative to the scenario file"
-                )
-            data[key] = str(resolved)
-    tolerances = tuple(float(t) for t in raw.get("policy", {}).get("tolerances", [0.0]))
-    for t in tolerances:
-        if not 0.0 <= t < 0.5:
+            data[key] = _resolve(path, data[key], where, key, text, "data")
+    methods = {m: m in DEFAULT_METHODS[kind] for m in METHODS}
+    given = model.methods.model_dump(exclude_none=True)
+    for method, on in given.items():
+        if on and method not in KIND_METHODS[kind]:
             raise InputError(
-                f"{where} [policy].tolerances at {_line_of(text, 'tolerances')}: "
-                f"{t} is outside [0, 0.5)"
+                f"{where} [methods].{method} at {_line_of(text, ('methods', method))}: does not "
+                f"apply to {kind} data (methods for it: {', '.join(KIND_METHODS[kind])})"
             )
-    if not tolerances:
-        raise InputError(f"{where} [policy].tolerances: give at least one tolerance")
-    defaults = {
-        "district": ("spatial", "lp", "reassignment", "closed_forms"),
-        "synthetic": ("spatial", "lp", "reassignment", "closed_forms"),
-        "gamma": ("closed_forms", "lp"),
-        "poverty": ("closed_forms", "lp"),
-        "schools_table": ("districts",),
-    }[kind]
-    methods = {m: m in defaults for m in SCHEMA["methods"]}
-    methods.update(raw.get("methods", {}))
-    assignment = _assignment_options(raw.get("assignment", {}), where, text)
+    methods.update(given)
+    if not any(methods[m] for m in KIND_METHODS[kind]):
+        raise InputError(
+            f"{where} [methods]: every method is off; nothing to run (methods for {kind} data: "
+            f"{', '.join(KIND_METHODS[kind])})"
+        )
+    assignment = model.assignment.model_dump(exclude_unset=True)
     if "road_network" in assignment:
-        resolved = (path.parent / assignment["road_network"]).resolve()
-        if not resolved.exists():
-            raise InputError(
-                f"{where} [assignment].road_network at {_line_of(text, 'road_network')}: file "
-                f"{assignment['road_network']!r} not found (looked for {resolved}); paths are "
-                "relative to the scenario file"
-            )
-        assignment["road_network"] = str(resolved)
-    scen = raw.get("scenario", {})
-    return Scenario(
+        assignment["road_network"] = _resolve(
+            path, assignment["road_network"], where, "road_network", text, "assignment"
+        )
+    options = AssignOptions(**assignment)
+    tolerances = tuple(float(t) for t in model.policy.tolerances)
+    names = {"integer": "whole_neighborhoods"}
+    scenario = Scenario(
         path,
-        scen.get("name", path.stem),
-        scen.get("description", ""),
+        model.scenario.name or path.stem,
+        model.scenario.description,
         kind,
         data,
         tolerances,
         methods,
-        {"map": True, **raw.get("outputs", {})},
-        assignment,
+        model.outputs.model_dump(),
+        {names.get(k, k): v for k, v in assignment.items()},
+        options,
     )
+    from assignopt.workflows.scenario import scenario_requests
 
-
-def _assignment_options(table: dict, where: str, text: str) -> dict:
-    """``[assignment]`` as keyword arguments of ``assign_district``, checked."""
-    from assignopt.spatial.transport import ASSIGNMENT_SOLVERS
-
-    solver = table.get("solver", "highs")
-    if solver not in ASSIGNMENT_SOLVERS:
-        hint = _did_you_mean(solver, ASSIGNMENT_SOLVERS, "{!r}")
-        raise InputError(
-            f"{where} [assignment].solver at {_line_of(text, 'solver')}: unknown solver "
-            f"{solver!r}{hint} (allowed: {', '.join(ASSIGNMENT_SOLVERS)})"
-        )
-    for key in ("travel_cap_km", "extra_km_cap", "time_limit"):
-        if key in table and table[key] <= 0:
-            raise InputError(
-                f"{where} [assignment].{key} at {_line_of(text, key)} must be positive, got "
-                f"{table[key]}"
-            )
-    if table.get("points", "representative") not in ("representative", "centroid"):
-        raise InputError(
-            f"{where} [assignment].points at {_line_of(text, 'points')} must be "
-            f"'representative' or 'centroid', got {table['points']!r}"
-        )
-    names = {"integer": "whole_neighborhoods"}
-    return {names.get(key, key): value for key, value in table.items()}
+    return Scenario(**{**scenario.__dict__, "requests": scenario_requests(scenario)})

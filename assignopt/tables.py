@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +14,9 @@ __all__ = ["read_units"]
 _VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".fgb", ".gml"}
 
 
-def read_units(path: str | Path, layer: str | None = None) -> pd.DataFrame:
+def read_units(
+    path: str | Path, layer: str | None = None, text_columns: Sequence[str] = ()
+) -> pd.DataFrame:
     """Read a table of units from CSV, Parquet/GeoParquet or a vector file.
 
     Parameters
@@ -22,6 +25,8 @@ def read_units(path: str | Path, layer: str | None = None) -> pd.DataFrame:
         A ``.csv``, ``.parquet`` or vector file (GeoPackage, GeoJSON, Shapefile, ...).
     layer : str, optional
         Layer of a multi-layer file such as a GeoPackage.
+    text_columns : sequence of str
+        Columns read as text exactly as written (ids: ``01`` stays ``01``).
 
     Returns
     -------
@@ -40,7 +45,7 @@ def read_units(path: str | Path, layer: str | None = None) -> pd.DataFrame:
     suffix = path.suffix.lower()
     try:
         if suffix in {".csv", ".txt"}:
-            return pd.read_csv(path)
+            return pd.read_csv(path, dtype={c: str for c in text_columns} or None)
         if suffix == ".parquet":
             import geopandas
 

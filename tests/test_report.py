@@ -37,11 +37,11 @@ from assignopt.report.format import (
     format_value,
 )
 from assignopt.scenario import load_scenario
-from assignopt.scenario_run import run_scenario
 from assignopt.spatial.assign import assign_district
 from assignopt.spatial.district import District, write_district
 from assignopt.spatial.output import write_assignment
 from assignopt.spatial.synth import synthetic_city
+from assignopt.workflows.scenario import run_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = sorted((ROOT / "models").glob("*.toml"))
@@ -418,3 +418,28 @@ def test_a_single_assignment_writes_its_own_report(tmp_path):
     data = json.loads(page.scripts[0][1])
     ids = [f["properties"]["id"] for f in data["neighborhoods"]["features"]]
     assert ids == [str(k) for k in range(1, 17)]
+
+
+def test_assign_writes_its_report_with_resolving_links(tmp_path):
+    """`assignopt assign` writes report.html beside its files (same report module)."""
+    from click.testing import CliRunner
+
+    from assignopt.cli import main
+
+    district = ROOT / "sample_districts" / "sacramento_2000.gpkg"
+    args = ["assign", str(district), "--tolerance", "0.1", "--out", str(tmp_path), "--json"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    files = json.loads(result.stdout)["files"]
+    page_path = Path(files["report"])
+    assert page_path == tmp_path / "report.html"
+    page = _parse(page_path)
+    links = _links(page)
+    assert sorted(links) == sorted(Path(f).name for k, f in files.items() if k != "report")
+    assert all((tmp_path / unquote(link)).is_file() for link in links)
+    # The tracts keep their ids (leading zeros) in the map's tooltips.
+    data = json.loads(page.scripts[0][1])
+    hoods = gpd.read_file(district, layer="neighborhoods")
+    assert [f["properties"]["id"] for f in data["neighborhoods"]["features"]] == list(
+        hoods["tract"]
+    )

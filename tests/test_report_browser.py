@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from assignopt.scenario import load_scenario
-from assignopt.scenario_run import run_scenario
+from assignopt.workflows.scenario import run_scenario
 
 CHROMIUM = shutil.which("chromium")
 DRIVER = shutil.which("chromedriver")

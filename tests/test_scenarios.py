@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from assignopt.cli import main
 from assignopt.errors import InputError
 from assignopt.scenario import load_scenario
-from assignopt.scenario_run import run_scenario
+from assignopt.workflows.scenario import run_scenario
 
 MODELS = sorted(Path("models").glob("*.toml"))
 

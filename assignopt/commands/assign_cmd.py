@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
-from assignopt.cli import computing, emit_json, out_option, progress_messages, tolerance_option
-from assignopt.policy import Policy
-from assignopt.spatial.transport import ASSIGNMENT_SOLVERS
+from assignopt.commands.common import (
+    build_request,
+    computing,
+    emit_json,
+    execute,
+    out_option,
+    tolerance_option,
+)
+from assignopt.solver_names import ASSIGNMENT_SOLVERS
 
 
 @click.command()
@@ -16,7 +23,8 @@ from assignopt.spatial.transport import ASSIGNMENT_SOLVERS
 @click.option(
     "--schools",
     type=click.Path(path_type=Path),
-    help="Schools file, when DISTRICT holds only the neighborhoods.",
+    help="Schools file, when DISTRICT holds only the neighborhoods (CSV with name, capacity "
+    "and longitude/latitude, or any vector file).",
 )
 @click.option(
     "--groups",
@@ -54,7 +62,11 @@ from assignopt.spatial.transport import ASSIGNMENT_SOLVERS
     type=float,
     help="No student travels more than this (km) beyond their nearest school.",
 )
-@click.option("--time-limit", type=float, help="Seconds per solver call.")
+@click.option(
+    "--time-limit",
+    type=float,
+    help="Seconds per solver call (whole-neighborhood MILPs: 120 by default).",
+)
 @click.option(
     "--points",
     type=click.Choice(["representative", "centroid"]),
@@ -70,63 +82,28 @@ from assignopt.spatial.transport import ASSIGNMENT_SOLVERS
 )
 @out_option("out")
 @computing
-def assign(
-    district: Path,
-    schools: Path | None,
-    groups: str | None,
-    classes: str,
-    tolerance: float,
-    solver: str,
-    fixed_enrolment: bool,
-    integer: bool,
-    travel_cap_km: float | None,
-    extra_km_cap: float | None,
-    time_limit: float | None,
-    points: str,
-    road_network: Path | None,
-    out_dir: Path,
-    as_json: bool,
-) -> None:
+def assign(out_dir: Path, as_json: bool, **options: Any) -> None:
     """Assign DISTRICT's students to schools under an income policy, at minimum travel.
 
     DISTRICT is a GeoPackage with layers 'neighborhoods' (polygons with <group>_<class> count
-    columns) and 'schools' (name, capacity), or a neighborhoods file with --schools.
+    columns) and 'schools' (name, capacity), or a neighborhoods file with --schools. Writes
+    assignment.gpkg, CSV tables, map.png, summary.md and report.html into --out.
     """
-    from assignopt.spatial.assign import assign_district
-    from assignopt.spatial.distance import district_distances, read_road_network
-    from assignopt.spatial.district import read_district
-    from assignopt.spatial.output import write_assignment
-
-    with progress_messages(not as_json):
-        chosen = [g.strip() for g in groups.split(",")] if groups else None
-        d = read_district(
-            district, schools, groups=chosen, classes=[c.strip() for c in classes.split(",")]
-        )
-        graph = read_road_network(road_network) if road_network else None
-        distances = district_distances(d, points=points, graph=graph)
-        result = assign_district(
-            d,
-            Policy(tolerance),
-            distances=distances,
-            solver=solver,
-            fixed_enrolment=fixed_enrolment,
-            travel_cap_km=travel_cap_km,
-            extra_km_cap=extra_km_cap,
-            whole_neighborhoods=integer,
-            time_limit=time_limit,
-        )
-        paths = write_assignment(result, out_dir)
+    result = execute(build_request("AssignRequest", **options), out_dir, as_json)
     if as_json:
-        emit_json({**result.summary(), "files": {k: str(v) for k, v in paths.items()}})
+        emit_json(result.to_dict())
         return
-    s = result.summary()
+    s = result.to_dict()
     click.echo(f"policy: {s['policy']}")
     click.echo(
         f"V residential {s['v_residential']:.4f} | nearest school {s['v_nearest']:.4f} | "
         f"income-balanced {s['v_assigned']:.4f}"
     )
+    gap = s.get("gap")
+    gap_text = f", gap {gap:.2e}" if isinstance(gap, float) and gap > 0 else ""
     click.echo(
-        f"mean travel {s['mean_km']:.2f} km; solver {s['solver']} ({s['status']}, "
+        f"mean travel {s['mean_km']:.2f} km; solver {s['solver']} ({s['status']}{gap_text}, "
         f"{s['seconds']:.2f} s)"
     )
-    click.echo(f"report: {paths['summary_md']} (map: {paths['map']})")
+    files = result.files
+    click.echo(f"report: {files.get('report', files['summary_md'])} (map: {files['map']})")

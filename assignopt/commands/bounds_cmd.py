@@ -6,9 +6,18 @@ from typing import Any
 
 import click
 
-from assignopt.bounds import closed_form_bounds
-from assignopt.cli import computing, emit_json
-from assignopt.income import LITERATURE_SHAPE
+from assignopt.commands.common import build_request, computing, emit_json, execute
+from assignopt.defaults import LITERATURE_SHAPE
+
+LABELS = {
+    "optimal_threshold": "optimal poverty threshold ($)",
+    "black_poverty": "Black poverty rate",
+    "white_poverty": "White poverty rate",
+    "vmax_dichotomous": "max V, poverty status, perfect balance",
+    "vmax_continuous": "max V, continuous income, perfect balance",
+    "vmax_tolerance_approx": "max V, tolerance band (V/(1-2d) approximation)",
+    "vmax_three_school": "V of the three-school construction",
+}
 
 
 @click.command()
@@ -40,20 +49,11 @@ def bounds(as_json: bool, **kwargs: Any) -> None:
 
     Give group mean incomes (gamma model) or group poverty rates (dichotomous).
     """
-    result = closed_form_bounds(**kwargs)
+    result = execute(build_request("BoundsRequest", **kwargs), None, as_json).to_dict()
     if as_json:
         emit_json(result)
         return
-    labels = {
-        "optimal_threshold": "optimal poverty threshold ($)",
-        "black_poverty": "Black poverty rate",
-        "white_poverty": "White poverty rate",
-        "vmax_dichotomous": "max V, poverty status, perfect balance",
-        "vmax_continuous": "max V, continuous income, perfect balance",
-        "vmax_tolerance_approx": "max V, tolerance band (V/(1-2d) approximation)",
-        "vmax_three_school": "V of the three-school construction",
-    }
-    for key, label in labels.items():
+    for key, label in LABELS.items():
         value = result.get(key)
         if value is not None:
             text = f"{value:,.0f}" if key == "optimal_threshold" else f"{value:.4f}"

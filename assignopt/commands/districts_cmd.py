@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
-from assignopt.cli import computing, emit_json, out_option, tolerance_option
-from assignopt.errors import InputError
-from assignopt.lp import SOLVERS
-from assignopt.tables import read_units
+from assignopt.commands.common import (
+    EXIT_PARTIAL,
+    build_request,
+    computing,
+    emit_json,
+    execute,
+    out_option,
+    tolerance_option,
+)
+from assignopt.solver_names import LP_SOLVERS
 
 
 @click.command()
@@ -17,68 +25,36 @@ from assignopt.tables import read_units
 @click.option(
     "--groups", default="black,white", show_default=True, help="Group count columns, b and w first."
 )
-@click.option("--district", "district_col", default="district", show_default=True)
+@click.option("--district", default="district", show_default=True, help="District id column.")
 @click.option(
     "--poor",
-    "poor_col",
     default="poor",
     show_default=True,
     help="Column of poor students per school.",
 )
 @tolerance_option
-@click.option("--solver", type=click.Choice(list(SOLVERS)), default="highs", show_default=True)
+@click.option("--solver", type=click.Choice(LP_SOLVERS), default="highs", show_default=True)
 @click.option("--workers", type=int, default=None, help="Local processes (default: all cores).")
 @click.option("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786.")
 @out_option("districts")
 @computing
-def districts(
-    schools: Path,
-    groups: str,
-    district_col: str,
-    poor_col: str,
-    tolerance: float,
-    solver: str,
-    workers: int | None,
-    scheduler: str | None,
-    out_dir: Path,
-    as_json: bool,
-) -> None:
+def districts(out_dir: Path, as_json: bool, **options: Any) -> None:
     """Today's V, the reassignment estimate and the possible interval for every district.
 
     SCHOOLS is a CSV (or any table format) with one row per school: a district column, one
     count column per group and a column of poor students. Writes district_bounds.csv and a
-    forest plot; results are kept per district, so a rerun skips finished districts.
+    forest plot; results are kept per district with the inputs and settings that made them, so
+    a rerun reuses only what still belongs to the same question. Exits with status 3 when some
+    districts failed (the others are written and the failures listed).
     """
-    from assignopt.districts import district_table, plot_district_table
-
-    names = [g.strip() for g in groups.split(",") if g.strip()]
-    if len(names) < 2:
-        raise InputError("--groups needs at least two columns")
-    frame, outcome = district_table(
-        read_units(schools),
-        names,
-        tolerance,
-        out_dir,
-        district=district_col,
-        poor=poor_col,
-        solver=solver,
-        workers=workers,
-        scheduler=scheduler,
-        progress=not as_json,
-    )
-    out_dir.mkdir(parents=True, exist_ok=True)
-    csv, png = out_dir / "district_bounds.csv", out_dir / "district_bounds.png"
-    frame.to_csv(csv, index=False)
-    plot_district_table(frame, png)
+    result = execute(build_request("DistrictsRequest", **options), out_dir, as_json)
+    failures = result.failures
     if as_json:
-        emit_json(
-            {
-                "districts": len(frame),
-                "failures": outcome.failures,
-                "files": {"csv": str(csv), "png": str(png)},
-            }
-        )
-        return
-    click.echo(f"{len(frame)} districts: wrote {csv} and {png}")
-    for district_id, message in outcome.failures.items():
-        click.echo(f"failed: district {district_id}: {message}", err=True)
+        emit_json(result.to_dict())
+    else:
+        files = result.files
+        click.echo(f"{len(result.frame)} districts: wrote {files['csv']} and {files['png']}")
+        for district_id, message in failures.items():
+            click.echo(f"failed: district {district_id}: {message}", err=True)
+    if failures:
+        sys.exit(EXIT_PARTIAL)

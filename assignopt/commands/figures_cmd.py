@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from assignopt.cli import computing, emit_json, out_option
+from assignopt.commands.common import build_request, computing, emit_json, execute, out_option
 
 
 @click.command()
@@ -14,11 +14,9 @@ from assignopt.cli import computing, emit_json, out_option
 @computing
 def figures(out_dir: Path, as_json: bool) -> None:
     """Maximum V against the poverty threshold, and against the White-Black income ratio."""
-    from assignopt.figures import write_figures
-
-    paths = write_figures(out_dir)
+    result = execute(build_request("FiguresRequest"), out_dir, as_json)
     if as_json:
-        emit_json({"out": str(out_dir), "files": {k: str(v) for k, v in paths.items()}})
+        emit_json(result.to_dict())
     else:
-        for path in paths.values():
+        for path in result.files.values():
             click.echo(f"wrote {path}")

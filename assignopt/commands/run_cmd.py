@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from assignopt.cli import computing, emit_json, out_option
+from assignopt.commands.common import computing, emit_json, out_option
 
 
 def _run_one(payload: tuple[str, str, bool]) -> dict:
     from assignopt.scenario import load_scenario
-    from assignopt.scenario_run import run_scenario
+    from assignopt.workflows.scenario import run_scenario
 
     model, out_dir, quick = payload
     scenario = load_scenario(model)
@@ -54,7 +54,7 @@ def run(
     """
     from assignopt.batch import run_batch
     from assignopt.scenario import load_scenario
-    from assignopt.scenario_run import run_scenario
+    from assignopt.workflows.scenario import run_scenario
 
     if len(models) == 1:
         scenario = load_scenario(models[0])

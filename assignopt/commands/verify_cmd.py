@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from assignopt.cli import computing, emit_json, out_option
+from assignopt.commands.common import build_request, computing, emit_json, execute, out_option
 
 
 @click.command()
@@ -15,16 +15,9 @@ from assignopt.cli import computing, emit_json, out_option
 @computing
 def verify(out_dir: Path, quick: bool, as_json: bool) -> None:
     """Compare every closed form with the LP maximum; write cases.csv, summary.md, a plot."""
-    from tqdm import tqdm
-
-    from assignopt.verify import write_verification
-
-    def progress(items):
-        return tqdm(items, desc="case families", unit="family", disable=as_json)
-
-    paths = write_verification(out_dir, quick=quick, progress=progress)
+    result = execute(build_request("VerifyRequest", quick=quick), out_dir, as_json)
     if as_json:
-        emit_json({"out": str(out_dir), "files": {k: str(v) for k, v in paths.items()}})
+        emit_json(result.to_dict())
     else:
-        for path in paths.values():
+        for path in result.files.values():
             click.echo(f"wrote {path}")

@@ -406,7 +406,7 @@ def write_assignment_report(
     files: Sequence[Mapping[str, Path]],
     out_dir: str | Path,
     *,
-    title: str,
+    title: str = "Income balance and racial segregation",
     **options,
 ) -> Path:
     """Write ``out_dir/report.html`` for ``results``; ``options`` go to :func:`assignment_report`.
@@ -425,13 +425,18 @@ def districts_section(
     frame: pd.DataFrame,
     figure: Path | None = None,
     files: Sequence[Path] = (),
+    failures: Mapping[str, str] | None = None,
 ) -> Section:
-    """One tolerance of a table of districts (``district_table``'s frame): figure, table, files."""
+    """One tolerance of a table of districts (``district_table``'s frame): figure, table, files.
+
+    ``failures`` (messages by district id) are listed in the section's text.
+    """
     name = format_tolerance(tolerance)
     kinds = {"district": "text", "lp_status": "text", "tolerance": "tolerance"}
+    failed = [f"District {d} failed: {message}" for d, message in (failures or {}).items()]
     return Section(
         f"Districts at tolerance {name}",
-        [],
+        failed,
         [(f"Districts at tolerance {name}.", figure)] if figure is not None else [],
         [Table("Each district: V today, after reassignment, and possible", frame, kinds)],
         list(files),

@@ -1,0 +1,6 @@
+"""Defaults shared by the command line and the numerical core, importable without numpy."""
+
+__all__ = ["LITERATURE_SHAPE"]
+
+#: The literature's common gamma shape of family incomes (the mathematics note).
+LITERATURE_SHAPE = 1.56

@@ -1,0 +1,86 @@
+"""Job ``assign``: the race-blind minimum-travel assignment of a district under a policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assignopt.workflows.base import Result
+from assignopt.workflows.requests import AssignOptions, AssignRequest
+
+__all__ = ["AssignResult", "assign_options", "distances_of", "load", "run", "solve"]
+
+
+@dataclass
+class AssignResult(Result):
+    """An :class:`~assignopt.spatial.assign.AssignmentResult` and the files written from it."""
+
+    assignment: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The assignment's summary (the ``--json`` keys) and the files written."""
+        self.data = self.assignment.summary()
+        return super().to_dict()
+
+    def write(self, folder: str | Path) -> dict[str, Path]:
+        """Write the GeoPackage, CSV tables, map, summary and ``report.html`` into ``folder``."""
+        from assignopt.report import write_assignment_report
+        from assignopt.spatial.output import write_assignment
+
+        self.files = dict(write_assignment(self.assignment, folder))
+        # The page of this one policy, linking the files just written.
+        self.files["report"] = write_assignment_report(
+            [self.assignment], [dict(self.files)], folder
+        )
+        return self.files
+
+
+def assign_options(options: AssignOptions) -> dict[str, Any]:
+    """Keyword arguments of :func:`assignopt.spatial.assign.assign_district`."""
+    return {
+        "solver": options.solver,
+        "fixed_enrolment": options.fixed_enrolment,
+        "travel_cap_km": options.travel_cap_km,
+        "extra_km_cap": options.extra_km_cap,
+        "whole_neighborhoods": options.integer,
+        "time_limit": options.time_limit,
+        "possible": options.possible,
+    }
+
+
+def distances_of(district: Any, options: AssignOptions) -> Any:
+    """Distances of ``district`` as the options ask (points, road network)."""
+    from assignopt.spatial.distance import district_distances, read_road_network
+
+    graph = read_road_network(options.road_network) if options.road_network else None
+    return district_distances(district, points=options.points, graph=graph)
+
+
+def solve(district: Any, options: AssignOptions, distances: Any = None) -> Any:
+    """Assign ``district`` under ``options``; the AssignmentResult."""
+    from assignopt.policy import Policy
+    from assignopt.spatial.assign import assign_district
+
+    distances = distances if distances is not None else distances_of(district, options)
+    return assign_district(
+        district, Policy(options.tolerance), distances=distances, **assign_options(options)
+    )
+
+
+def load(request: AssignRequest) -> Any:
+    """The District the request names: read from its file(s), or a synthetic city."""
+    if request.synthetic is not None:
+        from assignopt.workflows.synth import run as synthesize
+
+        return synthesize(request.synthetic).city
+    from assignopt.spatial.district import read_district
+
+    return read_district(
+        request.district, request.schools, groups=request.groups, classes=request.classes
+    )
+
+
+def run(request: AssignRequest, progress: bool = False, out: Path | None = None) -> AssignResult:
+    """Read the district (or make the synthetic city) and assign its students."""
+    return AssignResult(assignment=solve(load(request), request))

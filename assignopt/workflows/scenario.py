@@ -1,0 +1,368 @@
+"""Run a scenario: its requests through the workflows, their results to the report.
+
+A :class:`~assignopt.scenario.Scenario` is a list of requests plus report settings.
+``scenario_requests`` turns the file's tables into requests; ``run_scenario`` runs them (a
+district's distances are computed once for all its policies), collects each policy's results
+in one headline row and hands everything to the report layer, which only renders.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from assignopt.workflows.base import check_output_dir, progress_messages
+from assignopt.workflows.requests import (
+    AssignRequest,
+    BoundsRequest,
+    DistrictsRequest,
+    FiguresRequest,
+    MaxsegRequest,
+    Request,
+    SynthRequest,
+    VerifyRequest,
+)
+
+__all__ = ["run_scenario", "scenario_requests"]
+
+
+def scenario_requests(scenario: Any) -> tuple[Request, ...]:
+    """The requests a scenario runs, in order.
+
+    - district or synthetic city: one :class:`AssignRequest` per tolerance (its possible
+      interval when ``lp``), or with ``spatial = false`` one :class:`MaxsegRequest` per
+      tolerance (the possible interval of the named pair over the whole district);
+    - gamma incomes or poverty rates: a :class:`BoundsRequest` and, with ``lp``, a
+      :class:`MaxsegRequest` per tolerance; then :class:`FiguresRequest` and
+      :class:`VerifyRequest` when asked;
+    - a table of schools: one :class:`DistrictsRequest` per tolerance.
+    """
+    data, methods, kind = scenario.data, scenario.methods, scenario.data_kind
+    out: list[Request] = []
+    if kind in ("district", "synthetic"):
+        source: dict[str, Any]
+        if kind == "district":
+            source = {"district": Path(data["district"])}
+        else:
+            source = {"synthetic": SynthRequest(**data["synthetic"])}
+        options = scenario.options.model_dump(exclude={"tolerance", "possible"})
+        for tol in scenario.tolerances:
+            if methods["spatial"]:
+                out.append(
+                    AssignRequest(
+                        **source,
+                        **options,
+                        groups=data.get("groups"),
+                        classes=data.get("classes", ["poor", "nonpoor"]),
+                        tolerance=tol,
+                        possible=methods["lp"],
+                    )
+                )
+            elif methods["lp"] or methods["closed_forms"]:
+                out.append(MaxsegRequest(**source, tolerance=tol))
+        return tuple(out)
+    if kind == "schools_table":
+        if methods["districts"]:
+            groups = data.get("groups", ["black", "white"])
+            for tol in scenario.tolerances:
+                out.append(
+                    DistrictsRequest(
+                        schools=Path(data["schools_table"]), groups=groups, tolerance=tol, workers=1
+                    )
+                )
+        return tuple(out)
+    if kind == "gamma":
+        g = data["gamma"]
+        base = {k: g[k] for k in ("white_mean", "black_mean", "shape", "black_share") if k in g}
+        lp_base = {**base, "classes": g["classes"]} if "classes" in g else base
+    else:
+        p = data["poverty"]
+        base = {"white_poverty": p["white"], "black_poverty": p["black"]}
+        base["black_share"] = p.get("black_share", 0.5)
+        lp_base = base
+    for tol in scenario.tolerances:
+        out.append(BoundsRequest(**base, tolerance=tol))
+        if methods["lp"]:
+            out.append(MaxsegRequest(**lp_base, tolerance=tol))
+    if methods["figures"]:
+        out.append(FiguresRequest())
+    if methods["verify"]:
+        out.append(VerifyRequest())
+    return tuple(out)
+
+
+def run_scenario(scenario: Any, out_dir: str | Path, quick: bool = False) -> dict:
+    """Run ``scenario`` and write ``report.html`` plus its files into ``out_dir``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        From :func:`assignopt.scenario.load_scenario`.
+    out_dir : str or Path
+        Output folder (checked before anything is computed).
+    quick : bool
+        Small settings (a small verification grid) for trying a model quickly.
+
+    Returns
+    -------
+    dict
+        ``report`` (path), ``files`` and the ``headline`` rows.
+    """
+    from assignopt.report import write_report
+
+    out = check_output_dir(out_dir)
+    kind = scenario.data_kind
+    with progress_messages(False):
+        if kind in ("district", "synthetic"):
+            report = _spatial(scenario, out)
+        elif kind == "schools_table":
+            report = _districts(scenario, out)
+        else:
+            report = _model(scenario, out, quick)
+    headline_csv = out / "headline.csv"
+    report.headline.to_csv(headline_csv, index=False)
+    results = out / "results.json"
+    results.write_text(
+        json.dumps(
+            {
+                "scenario": scenario.name,
+                "kind": kind,
+                "tolerances": scenario.tolerances,
+                "headline": report.headline.to_dict(orient="records"),
+            },
+            indent=2,
+            default=float,
+        )
+    )
+    report.files = [headline_csv, results, *report.files]
+    path = write_report(report, out / "report.html")
+    files = [*report.files, *(f for section in report.sections for f in section.files)]
+    return {
+        "report": path,
+        "files": [str(f) for f in files],
+        "headline": report.headline.to_dict(orient="records"),
+    }
+
+
+def _policy_words(tolerances: tuple[float, ...]) -> str:
+    from assignopt.report import policy_words
+
+    return policy_words(tolerances)
+
+
+def _notes(scenario: Any, *more: str) -> list[str]:
+    return [n for n in (scenario.description, *more) if n]
+
+
+# --- districts and synthetic cities -----------------------------------------------------------
+
+
+def _closed_form_row(counts: Any, tolerance: float) -> float:
+    """The literature's V/(1-2d) for the district's Black and White students."""
+    from assignopt.bounds import closed_form_bounds
+
+    black = counts[:, 0, :].sum(axis=0)
+    white = counts[:, 1, :].sum(axis=0)
+    bounds = closed_form_bounds(
+        black_poverty=black[0] / black.sum(),
+        white_poverty=white[0] / white.sum(),
+        tolerance=tolerance,
+        black_share=black.sum() / (black.sum() + white.sum()),
+    )
+    return bounds["vmax_tolerance_approx"]
+
+
+def _spatial(scenario: Any, out: Path) -> Any:
+    from assignopt.reassign import race_proportional_reassignment
+    from assignopt.report.sections import assignment_headline, assignment_report
+    from assignopt.spatial.assign import school_compositions
+    from assignopt.workflows.assign import AssignResult, distances_of, load, solve
+
+    requests = scenario.requests
+    methods = scenario.methods
+    if not requests:
+        raise_nothing(scenario)
+    if isinstance(requests[0], MaxsegRequest):
+        return _possible_only(scenario, out)
+    district = load(requests[0])
+    distances = distances_of(district, requests[0])
+    counts = district.counts()
+    results, files, extra = [], [], []
+    for request in requests:
+        folder = check_output_dir(out / f"tolerance_{request.tolerance:.2f}")
+        result = AssignResult(assignment=solve(district, request, distances))
+        files.append(result.write(folder))
+        assignment = result.assignment
+        results.append(assignment)
+        row = {}
+        if methods["reassignment"]:
+            near = school_compositions(counts, assignment.nearest.flows)
+            row["V reassignment (lower estimate)"] = race_proportional_reassignment(
+                near.sum(axis=2), near[:, :, 0].sum(axis=1), request.tolerance
+            ).v_after
+        if methods["closed_forms"]:
+            row["closed form V/(1-2d)"] = _closed_form_row(counts, request.tolerance)
+        extra.append(row)
+    return assignment_report(
+        results,
+        files,
+        out,
+        title=scenario.outputs.get("title") or scenario.name,
+        headline=assignment_headline(results, extra),
+        notes=_notes(scenario, *district.notes),
+        interactive_map=scenario.outputs.get("map", True),
+    )
+
+
+def raise_nothing(scenario: Any) -> None:
+    """Refuse a scenario whose methods leave nothing to run."""
+    from assignopt.errors import InputError
+
+    raise InputError(f"{scenario.path.name}: the methods chosen leave nothing to run")
+
+
+def _possible_only(scenario: Any, out: Path) -> Any:
+    """A district's possible interval (and closed form) per policy, without an assignment."""
+    import pandas as pd
+
+    from assignopt.maxseg import minimum_segregation
+    from assignopt.report import QUESTION, Report
+    from assignopt.workflows.maxseg import bound_of, policy_of, population_of
+
+    rows = []
+    population = None
+    for request in scenario.requests:
+        if population is None:
+            population, _ = population_of(request)
+        groups = population.groups
+        row: dict[str, Any] = {"tolerance": request.tolerance}
+        if scenario.methods["lp"]:
+            pair = {"pair": (groups[0], groups[1])} if len(groups) > 2 else {}
+            options = request.model_copy(update=pair)
+            best = bound_of(population, options)
+            low = minimum_segregation(population, policy_of(options), "V", **pair)
+            row.update({"V possible min": low.lower, "V possible max": best.upper})
+        if scenario.methods["closed_forms"]:
+            table = population.class_matrix()
+            counts = table.reshape(1, *table.shape)
+            row["closed form V/(1-2d)"] = _closed_form_row(counts, request.tolerance)
+        rows.append(row)
+    return Report(
+        scenario.outputs.get("title") or scenario.name,
+        QUESTION,
+        _policy_words(scenario.tolerances),
+        pd.DataFrame(rows),
+        [],
+        [],
+        [],
+        [],
+        None,
+        _notes(scenario),
+    )
+
+
+# --- income models and poverty rates ------------------------------------------------------------
+
+
+def _model(scenario: Any, out: Path, quick: bool) -> Any:
+    import pandas as pd
+
+    from assignopt.report import QUESTION, Report
+    from assignopt.workflows.base import run
+
+    rows: dict[float, dict[str, Any]] = {}
+    figures, tables, files = [], [], []
+    for request in scenario.requests:
+        if isinstance(request, BoundsRequest):
+            row = rows.setdefault(request.tolerance, {"tolerance": request.tolerance})
+            if scenario.methods["closed_forms"]:
+                cf = run(request).data
+                row.update(
+                    {
+                        "closed form, poverty status": cf["vmax_dichotomous"],
+                        "closed form V/(1-2d)": cf["vmax_tolerance_approx"],
+                        "three-school construction": cf["vmax_three_school"],
+                    }
+                )
+                if cf["vmax_continuous"] is not None:
+                    row["closed form, continuous income"] = cf["vmax_continuous"]
+        elif isinstance(request, MaxsegRequest):
+            best = run(request).bound
+            rows[request.tolerance].update(
+                {"LP possible min": 0.0, "LP possible max": best.upper, "LP method": best.method}
+            )
+        elif isinstance(request, FiguresRequest):
+            paths = run(request).write(check_output_dir(out / "figures"))
+            figures += [
+                ("Maximum V against the poverty threshold.", paths["threshold_png"]),
+                ("Maximum V against the White-Black mean income ratio.", paths["ratio_png"]),
+            ]
+            files += [paths["threshold_csv"], paths["ratio_csv"]]
+        elif isinstance(request, VerifyRequest):
+            result = run(request.model_copy(update={"quick": quick or request.quick}))
+            paths = result.write(check_output_dir(out / "verification"))
+            figures.append(
+                ("The LP maximum against the closed forms along the income ratio.", paths["plot"])
+            )
+            tables.append(("Closed forms against the linear programs", result.summary))
+            files += [paths["cases"], paths["summary"]]
+    headline = pd.DataFrame(list(rows.values()))
+    findings = [
+        f"Tolerance ±{r['tolerance']:.2f}: at most V = {r['LP possible max']:.3f} "
+        f"({r['LP method']})."
+        for r in rows.values()
+        if "LP possible max" in r
+    ]
+    return Report(
+        scenario.outputs.get("title") or scenario.name,
+        QUESTION.replace("this district", "a district like this"),
+        _policy_words(scenario.tolerances),
+        headline,
+        findings,
+        figures,
+        tables,
+        files,
+        None,
+        _notes(scenario),
+        headline_kinds={c: "index" for c in headline if c not in ("tolerance", "LP method")},
+    )
+
+
+# --- tables of schools ----------------------------------------------------------------------------
+
+
+def _districts(scenario: Any, out: Path) -> Any:
+    import pandas as pd
+
+    from assignopt.report import QUESTION, Report
+    from assignopt.report.sections import districts_section
+    from assignopt.workflows.base import run
+
+    rows, sections = [], []
+    for request in scenario.requests:
+        tol = request.tolerance
+        result = run(request, out=check_output_dir(out / f"tolerance_{tol:.2f}"))
+        frame = result.frame
+        paths = result.write(out / f"tolerance_{tol:.2f}")
+        sections.append(
+            districts_section(tol, frame, paths["png"], [paths["csv"]], result.failures)
+        )
+        rows.append(
+            {
+                "tolerance": tol,
+                "districts": len(frame),
+                "failed": len(result.failures),
+                "median V today": frame["v_today"].median(),
+                "median V reassigned": frame["v_reassigned"].median(),
+                "median V possible max": frame["v_possible_max"].median(),
+            }
+        )
+    return Report(
+        scenario.outputs.get("title") or scenario.name,
+        QUESTION,
+        _policy_words(scenario.tolerances),
+        pd.DataFrame(rows),
+        notes=_notes(scenario),
+        sections=sections,
+    )
