@@ -23,7 +23,7 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     # workflows: one typed request per job, one run(request) -> Result
     "assign": "assignopt.workflows.api",
-    "maxseg": "assignopt.workflows.api",
+    "maxseg": "assignopt.maxseg",
     "run": "assignopt.workflows.base",
     "run_scenario": "assignopt.workflows.scenario",
     "load_scenario": "assignopt.scenario",
@@ -133,6 +133,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from assignopt.maxseg import (  # noqa: F401
         SegregationBound,
         maximum_segregation,
+        maxseg,  # noqa: F401
         minimum_segregation,
     )
     from assignopt.policy import Policy  # noqa: F401
@@ -141,7 +142,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from assignopt.scenario import load_scenario  # noqa: F401
     from assignopt.spatial.assign import AssignmentResult  # noqa: F401
     from assignopt.spatial.district import District, read_district  # noqa: F401
-    from assignopt.workflows.api import assign, maxseg  # noqa: F401
+    from assignopt.workflows.api import assign  # noqa: F401
     from assignopt.workflows.base import run  # noqa: F401
     from assignopt.workflows.requests import (  # noqa: F401
         AssignRequest,

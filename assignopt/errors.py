@@ -17,3 +17,15 @@ class UndefinedIndexError(AssignoptError):
 
 class NoCrossingError(AssignoptError):
     """Two income densities never cross, so no optimal poverty threshold exists."""
+
+
+class InfeasibleError(AssignoptError):
+    """No assignment or solution meets every constraint; the message names the one that fails."""
+
+
+class SolverError(AssignoptError):
+    """A solver is missing, failed, or stopped without an answer it can vouch for."""
+
+
+class TimeLimitError(SolverError):
+    """A solver reached its time limit before it found any feasible solution."""

@@ -3,12 +3,13 @@
 Models are built in bulk as a scipy sparse matrix with row and column bounds; they are solved
 by HiGHS directly through ``highspy`` (``solver="highs"``, the default), or through PuLP with
 CBC (``"cbc"``) or PuLP's own HiGHS interface (``"pulp-highs"``), so the same model can be
-checked by two solvers.
+checked by two solvers. Without ``highspy``, ``"highs"`` falls back to CBC through PuLP.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import sys
 import time
@@ -18,11 +19,21 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from assignopt.errors import InputError
+from assignopt.errors import InputError, SolverError
+from assignopt.solver_names import SOLVERS
 
-__all__ = ["EXACT_OPTIONS", "SOLVERS", "LinearProgram", "LPSolution", "solve"]
+__all__ = [
+    "EXACT_OPTIONS",
+    "SOLVERS",
+    "LPSolution",
+    "LinearProgram",
+    "highs_available",
+    "highs_model",
+    "new_highs",
+    "solve",
+]
 
-SOLVERS = ("highs", "cbc", "pulp-highs")
+log = logging.getLogger(__name__)
 # Small exact LPs are solved to 1e-10 feasibility so that their optimum can be compared with
 # closed forms at 1e-9 (HiGHS's default 1e-7 left a dichotomous maximum 1.5e-9 low at d = 1e-9).
 EXACT_OPTIONS = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10}
@@ -139,6 +150,7 @@ def solve(
     solver: str = "highs",
     time_limit: float | None = None,
     highs_options: dict | None = None,
+    progress_seconds: float | None = None,
 ) -> LPSolution:
     """Solve ``lp`` with the named solver.
 
@@ -153,20 +165,37 @@ def solve(
         Seconds before the solver stops with its best solution.
     highs_options : dict, optional
         HiGHS options (e.g. ``{"solver": "ipm"}``) for ``solver="highs"``.
+    progress_seconds : float, optional
+        For a mixed-integer program with HiGHS: log the incumbent, bound and gap this often
+        (on the ``assignopt`` logger).
 
     Returns
     -------
     LPSolution
+
+    Raises
+    ------
+    InputError
+        For an unknown solver name.
+    SolverError
+        If the named solver is not installed (e.g. PuLP's CBC binary is missing).
     """
     if solver == "highs":
-        try:
-            import highspy  # noqa: F401
-        except ImportError:  # a broken or missing HiGHS build: CBC is the fallback
+        if not highs_available():  # a broken or missing HiGHS build: CBC is the fallback
             return _solve_pulp(lp, "cbc", time_limit)
-        return _solve_highspy(lp, time_limit, highs_options or {})
+        return _solve_highspy(lp, time_limit, highs_options or {}, progress_seconds)
     if solver in ("cbc", "pulp-highs"):
         return _solve_pulp(lp, solver, time_limit)
     raise InputError(f"unknown solver {solver!r}; choose one of {', '.join(SOLVERS)}")
+
+
+def highs_available() -> bool:
+    """Whether ``highspy`` can be imported."""
+    try:
+        import highspy  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 @functools.cache
@@ -190,35 +219,102 @@ def _silence_highs_banner() -> None:
         os.close(devnull)
 
 
-def _solve_highspy(lp: LinearProgram, time_limit: float | None, options: dict) -> LPSolution:
+def highs_model(
+    cost: np.ndarray,
+    matrix: sp.spmatrix,
+    col_lower: np.ndarray,
+    col_upper: np.ndarray,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+    *,
+    maximize: bool = False,
+    integer: np.ndarray | None = None,
+):
+    """A ``highspy.HighsLp`` of ``cost @ x`` under ``row_lower <= matrix @ x <= row_upper``.
+
+    The one place a HiGHS model is assembled (columnwise), for :func:`solve` and for solvers
+    that keep a live model (pricing).
+    """
     import highspy
 
-    _silence_highs_banner()
-    start = time.perf_counter()
-    matrix = sp.csc_matrix(lp.matrix)
+    matrix = sp.csc_matrix(matrix)
     model = highspy.HighsLp()
     model.num_col_, model.num_row_ = matrix.shape[1], matrix.shape[0]
-    model.col_cost_ = np.asarray(lp.cost, dtype=float)
-    model.col_lower_ = np.asarray(lp.col_lower, dtype=float)
-    model.col_upper_ = np.asarray(lp.col_upper, dtype=float)
-    model.row_lower_ = np.asarray(lp.row_lower, dtype=float)
-    model.row_upper_ = np.asarray(lp.row_upper, dtype=float)
-    model.sense_ = highspy.ObjSense.kMaximize if lp.maximize else highspy.ObjSense.kMinimize
+    model.col_cost_ = np.asarray(cost, dtype=float)
+    model.col_lower_ = np.asarray(col_lower, dtype=float)
+    model.col_upper_ = np.asarray(col_upper, dtype=float)
+    model.row_lower_ = np.asarray(row_lower, dtype=float)
+    model.row_upper_ = np.asarray(row_upper, dtype=float)
+    model.sense_ = highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
     model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     model.a_matrix_.start_ = matrix.indptr.astype(np.int32)
     model.a_matrix_.index_ = matrix.indices.astype(np.int32)
     model.a_matrix_.value_ = matrix.data.astype(float)
-    if lp.is_mip:
+    if integer is not None and np.any(integer):
         model.integrality_ = [
             highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
-            for flag in lp.integer
+            for flag in integer
         ]
+    return model
+
+
+def new_highs(time_limit: float | None = None, options: dict | None = None):
+    """A silent ``highspy.Highs`` with an optional time limit and options."""
+    import highspy
+
+    _silence_highs_banner()
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     if time_limit is not None:
         highs.setOptionValue("time_limit", float(time_limit))
-    for key, value in options.items():
+    for key, value in (options or {}).items():
         highs.setOptionValue(key, value)
+    return highs
+
+
+def _report_mip_progress(highs, every: float) -> None:
+    """Log the incumbent, bound and gap of a running MIP every ``every`` seconds."""
+    last = [0.0]
+
+    def report(event) -> None:
+        out = event.data_out
+        if out.running_time - last[0] < every:
+            return
+        last[0] = out.running_time
+        incumbent = out.mip_primal_bound
+        have = np.isfinite(incumbent) and abs(incumbent) < 1e50
+        log.info(
+            f"    MIP {out.running_time:.0f} s: "
+            + (f"incumbent {incumbent:,.1f}" if have else "no incumbent yet")
+            + f", bound {out.mip_dual_bound:,.1f}"
+            + (f", gap {out.mip_gap:.2%}" if have else "")
+        )
+
+    highs.cbMipInterrupt.subscribe(report)
+
+
+def _solve_highspy(
+    lp: LinearProgram,
+    time_limit: float | None,
+    options: dict,
+    progress_seconds: float | None = None,
+) -> LPSolution:
+    import highspy
+
+    start = time.perf_counter()
+    model = highs_model(
+        lp.cost,
+        lp.matrix,
+        lp.col_lower,
+        lp.col_upper,
+        lp.row_lower,
+        lp.row_upper,
+        maximize=lp.maximize,
+        integer=lp.integer if lp.is_mip else None,
+    )
+    highs = new_highs(time_limit, options)
+    if lp.is_mip and progress_seconds is not None:
+        _report_mip_progress(highs, progress_seconds)
     highs.passModel(model)
     highs.run()
     status_obj = highs.getModelStatus()
@@ -281,24 +377,39 @@ def _solve_pulp(lp: LinearProgram, solver: str, time_limit: float | None) -> LPS
         for constraint in row:
             problem += constraint
         constraints.append(row)
-    _silence_highs_banner()
     if solver == "cbc":
         with warnings.catch_warnings():
             # PuLP 3 announces that its bundled CBC moves to an extra in PuLP 4 (pinned < 4).
             warnings.simplefilter("ignore", DeprecationWarning)
             backend = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit)
+        if not backend.available():
+            raise SolverError(
+                "the cbc solver is not installed (PuLP found no CBC program); install it "
+                "(e.g. apt install coinor-cbc) or use the highs solver"
+            )
     else:
+        if not highs_available():
+            raise SolverError("the pulp-highs solver needs highspy; use the cbc solver")
+        _silence_highs_banner()
         backend = pulp.HiGHS(msg=False, timeLimit=time_limit)
-    problem.solve(backend)
+    try:
+        problem.solve(backend)
+    except pulp.PulpSolverError as exc:
+        raise SolverError(f"the {solver} solver failed: {exc}") from None
     status = {
         pulp.LpStatusOptimal: "optimal",
         pulp.LpStatusInfeasible: "infeasible",
         pulp.LpStatusUnbounded: "unbounded",
     }.get(problem.status, f"error: {pulp.LpStatus[problem.status]}")
+    if status == "optimal" and problem.sol_status == pulp.LpSolutionIntegerFeasible:
+        status = "time_limit"  # CBC stopped by its time limit with an incumbent
     x = np.array([v.varValue if v.varValue is not None else np.nan for v in variables])
-    objective = float(lp.cost @ x) if status == "optimal" else float("nan")
+    objective = float(lp.cost @ x) if status in ("optimal", "time_limit") else float("nan")
     row_dual = None
     if status == "optimal" and not lp.is_mip:
         row_dual = np.array([sum((c.pi or 0.0) for c in row) for row in constraints])
     seconds = time.perf_counter() - start
-    return LPSolution(status, objective, x, seconds, solver, objective, 0.0, row_dual)
+    # PuLP reports no bound: a time-limited incumbent's gap is unknown.
+    gap = float("nan") if status == "time_limit" else 0.0
+    bound = float("nan") if status == "time_limit" else objective
+    return LPSolution(status, objective, x, seconds, solver, bound, gap, row_dual)

@@ -824,16 +824,56 @@ def minimum_segregation(
     )
 
 
+_POLICY_OPTIONS = ("attribute_tolerance", "min_school_share", "max_school_share")
+_METHOD_OPTIONS = ("objective", "pair", "gap", "solver", "method")
+
+
+def maxseg(population: Population, tolerance: float = 0.0, **options: Any) -> SegregationBound:
+    """The maximum segregation (bracket and witness) a policy allows for ``population``.
+
+    The notebook form of ``assignopt maxseg``: ``ao.maxseg(d.population(), tolerance=0.1)``.
+
+    Parameters
+    ----------
+    population : Population
+        Students by group and income class (e.g. ``District.population()``).
+    tolerance : float
+        Income-balance tolerance d in [0, 0.5).
+    **options
+        The policy's ``attribute_tolerance``, ``min_school_share``, ``max_school_share``, and
+        the method's ``objective`` (V, H, D, R), ``pair`` (two group names), ``gap``,
+        ``solver`` and ``method`` (as :func:`maximum_segregation`).
+
+    Returns
+    -------
+    SegregationBound
+        ``.lower``, ``.upper`` and ``.witness``.
+
+    Raises
+    ------
+    InputError
+        For an option that is not one of these, naming it.
+    """
+    unknown = sorted(set(options) - {*_POLICY_OPTIONS, *_METHOD_OPTIONS})
+    if unknown:
+        raise InputError(
+            f"unknown option(s) {', '.join(unknown)}; allowed: "
+            f"{', '.join((*_POLICY_OPTIONS, *_METHOD_OPTIONS))}"
+        )
+    policy = Policy(tolerance, **{k: v for k, v in options.items() if k in _POLICY_OPTIONS})
+    method = {k: v for k, v in options.items() if k in _METHOD_OPTIONS}
+    objective = method.pop("objective", "V")
+    return maximum_segregation(population, policy, objective, **method)
+
+
 class _CallableModule(types.ModuleType):
     """``assignopt.maxseg`` is both this module and the notebook function ``ao.maxseg``.
 
     Importing a submodule sets it as an attribute of its package, which would hide the
-    function ``assignopt.maxseg``; calling the module calls the function instead.
+    function ``assignopt.maxseg``; calling the module calls :func:`maxseg` instead.
     """
 
     def __call__(self, population: Population, tolerance: float = 0.0, **options: Any) -> Any:
-        from assignopt.workflows.api import maxseg
-
         return maxseg(population, tolerance, **options)
 
 

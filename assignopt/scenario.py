@@ -23,15 +23,21 @@ from assignopt.errors import InputError
 from assignopt.solver_names import ASSIGNMENT_SOLVERS
 from assignopt.workflows.requests import (
     AssignOptions,
+    AssignRequest,
+    BoundsRequest,
+    DistrictsRequest,
     Dollars,
+    FiguresRequest,
+    MaxsegRequest,
     Positive,
     Rate,
     Request,
     Share,
     SynthRequest,
+    VerifyRequest,
 )
 
-__all__ = ["Scenario", "load_scenario"]
+__all__ = ["Scenario", "load_scenario", "scenario_requests"]
 
 DATA_KINDS = ("district", "synthetic", "gamma", "poverty", "schools_table")
 METHODS = ("closed_forms", "lp", "reassignment", "spatial", "figures", "verify", "districts")
@@ -295,6 +301,71 @@ def _model_at(path: tuple[str, ...]) -> type[BaseModel] | None:
     return model
 
 
+def scenario_requests(scenario: Any) -> tuple[Request, ...]:
+    """The requests a scenario runs, in order.
+
+    - district or synthetic city: one :class:`AssignRequest` per tolerance (its possible
+      interval when ``lp``), or with ``spatial = false`` one :class:`MaxsegRequest` per
+      tolerance (the possible interval of the named pair over the whole district);
+    - gamma incomes or poverty rates: a :class:`BoundsRequest` and, with ``lp``, a
+      :class:`MaxsegRequest` per tolerance; then :class:`FiguresRequest` and
+      :class:`VerifyRequest` when asked;
+    - a table of schools: one :class:`DistrictsRequest` per tolerance.
+    """
+    data, methods, kind = scenario.data, scenario.methods, scenario.data_kind
+    out: list[Request] = []
+    if kind in ("district", "synthetic"):
+        source: dict[str, Any]
+        if kind == "district":
+            source = {"district": Path(data["district"])}
+        else:
+            source = {"synthetic": SynthRequest(**data["synthetic"])}
+        options = scenario.options.model_dump(exclude={"tolerance", "possible"})
+        for tol in scenario.tolerances:
+            if methods["spatial"]:
+                out.append(
+                    AssignRequest(
+                        **source,
+                        **options,
+                        groups=data.get("groups"),
+                        classes=data.get("classes", ["poor", "nonpoor"]),
+                        tolerance=tol,
+                        possible=methods["lp"],
+                    )
+                )
+            elif methods["lp"] or methods["closed_forms"]:
+                out.append(MaxsegRequest(**source, tolerance=tol))
+        return tuple(out)
+    if kind == "schools_table":
+        if methods["districts"]:
+            groups = data.get("groups", ["black", "white"])
+            for tol in scenario.tolerances:
+                out.append(
+                    DistrictsRequest(
+                        schools=Path(data["schools_table"]), groups=groups, tolerance=tol, workers=1
+                    )
+                )
+        return tuple(out)
+    if kind == "gamma":
+        g = data["gamma"]
+        base = {k: g[k] for k in ("white_mean", "black_mean", "shape", "black_share") if k in g}
+        lp_base = {**base, "classes": g["classes"]} if "classes" in g else base
+    else:
+        p = data["poverty"]
+        base = {"white_poverty": p["white"], "black_poverty": p["black"]}
+        base["black_share"] = p.get("black_share", 0.5)
+        lp_base = base
+    for tol in scenario.tolerances:
+        out.append(BoundsRequest(**base, tolerance=tol))
+        if methods["lp"]:
+            out.append(MaxsegRequest(**lp_base, tolerance=tol))
+    if methods["figures"]:
+        out.append(FiguresRequest())
+    if methods["verify"]:
+        out.append(VerifyRequest())
+    return tuple(out)
+
+
 # --- loading ----------------------------------------------------------------------------------
 
 
@@ -383,6 +454,4 @@ def load_scenario(path: str | Path) -> Scenario:
         {names.get(k, k): v for k, v in assignment.items()},
         options,
     )
-    from assignopt.workflows.scenario import scenario_requests
-
     return Scenario(**{**scenario.__dict__, "requests": scenario_requests(scenario)})

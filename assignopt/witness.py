@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from assignopt import indices
+import assignopt.indices as indices
 from assignopt.errors import InputError
 from assignopt.population import Population
 

@@ -4,7 +4,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from assignopt.errors import AssignoptError
+from assignopt.errors import AssignoptError, InputError
 from assignopt.spatial import transport
 from assignopt.spatial.netflow import seat_model, transport_by_network
 from assignopt.spatial.potentials import node_potentials
@@ -143,9 +143,9 @@ def test_network_names_the_school_a_travel_cap_starves():
 
 def test_network_refuses_what_is_not_a_network():
     supply, cap, km, bands = instance(0, n=30, s=4)
-    with pytest.raises(Exception, match="fixed enrolment"):
+    with pytest.raises(InputError, match="fixed enrolment"):
         transport_assignment(supply, np.ceil(cap * 1.1), km, bands, solver="ortools")
-    with pytest.raises(Exception, match="whole numbers"):
+    with pytest.raises(InputError, match="whole numbers"):
         transport_assignment(supply + 0.5, cap + 100, km, None, solver="ortools")
 
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from shapely.geometry import Point, Polygon, box
 
 from assignopt.cli import main
-from assignopt.errors import InputError
+from assignopt.errors import InfeasibleError, InputError
 from assignopt.policy import Policy
 from assignopt.spatial.assign import assign_district, school_compositions
 from assignopt.spatial.district import District, read_district, write_district
@@ -19,14 +19,21 @@ from assignopt.spatial.transport import transport_assignment
 CRS = "EPSG:3310"  # metres
 
 
+TRACTS = ["06067000101", "06067000102", "06067000103", "06067000104"]
+
+
 def tiny_district(counts, capacity, school_x=(0.5, 9.5), crs=CRS):
-    """Neighborhoods are 1 km squares at x = 0, 9 km (and further, 1 km apart for more)."""
+    """Neighborhoods are 1 km squares at x = 0, 9 km (and further, 1 km apart for more), with
+    tract ids TRACTS; schools s0, s1, ..."""
     xs = [0.0, 9.0, 4.0, 5.0][: len(counts)]
     hoods = gpd.GeoDataFrame(
         {
-            f"{g}_{c}": [row[m][k] for row in counts]
-            for m, g in enumerate(("black", "white"))
-            for k, c in enumerate(("poor", "nonpoor"))
+            "tract": TRACTS[: len(counts)],
+            **{
+                f"{g}_{c}": [row[m][k] for row in counts]
+                for m, g in enumerate(("black", "white"))
+                for k, c in enumerate(("poor", "nonpoor"))
+            },
         },
         geometry=[box(x * 1000, 0, x * 1000 + 1000, 1000) for x in xs],
         crs=crs,
@@ -164,7 +171,7 @@ def test_bad_inputs_are_named(tmp_path):
         District(hoods.drop(columns="black_nonpoor"), schools, ("black", "white"))
     bad = hoods.copy()
     bad.loc[1, "white_poor"] = -3
-    with pytest.raises(InputError, match="column 'white_poor', row 1"):
+    with pytest.raises(InputError, match="column 'white_poor', tract 06067000102: -3"):
         District(bad, schools, ("black", "white"))
     with pytest.raises(InputError, match="short of enrolment 20 by 5"):
         District(hoods, schools.assign(capacity=[10, 5]), ("black", "white"))
@@ -303,10 +310,12 @@ def test_sacramento_sample_runs():
 def test_travel_cap_names_what_cannot_be_served():
     d = tiny_district([[[100, 0], [0, 0]], [[0, 0], [0, 100]]], [100, 100])
     # 9 km separates the neighborhoods: a 5 km cap keeps everyone home, which meets no band...
-    with pytest.raises(Exception, match=r"school \d misses its income band by 50.0 students"):
+    with pytest.raises(
+        InfeasibleError, match=r"school s\d misses its income band by 50.0 students"
+    ):
         assign_district(d, Policy(0.0), travel_cap_km=5, possible=False)
     # (with d = 0.49 the band is [0.01, 0.99]: the all-poor school still misses it by 1.)
-    with pytest.raises(Exception, match=r"misses its income band by 1.0 students"):
+    with pytest.raises(InfeasibleError, match=r"misses its income band by 1.0 students"):
         assign_district(d, Policy(0.49), travel_cap_km=5, possible=False)
     # Mixed neighborhoods (60% and 40% poor; district 50%) meet a 0.1 band at home.
     mixed = tiny_district([[[60, 40], [0, 0]], [[0, 0], [40, 60]]], [100, 100])
@@ -315,7 +324,7 @@ def test_travel_cap_names_what_cannot_be_served():
     far = tiny_district(
         [[[10, 0], [0, 0]], [[0, 0], [0, 10]]], [10, 10], school_x=(0.5, 1.5)
     )  # both schools in the west
-    with pytest.raises(Exception, match="neighborhood 1 .*no school within reach"):
+    with pytest.raises(InfeasibleError, match="tract 06067000102 .*no school within reach"):
         assign_district(far, Policy(0.2), travel_cap_km=3, possible=False)
     with pytest.raises(InputError, match="travel cap must be a positive"):
         assign_district(far, Policy(0.2), travel_cap_km=-1, possible=False)
@@ -473,15 +482,23 @@ def test_pricing_path_equals_the_dense_lp(seed):
     # Same with a travel cap: pricing never adds a forbidden arc.
     allowed = km <= np.quantile(km, 0.6)
     allowed[np.arange(len(km)), km.argmin(axis=1)] = True
-    try:
-        capped = transport_assignment(supply, cap, km, bands, allowed=allowed, method="dense")
-    except Exception:
-        with pytest.raises(Exception, match="infeasible"):
-            transport_assignment(supply, cap, km, bands, allowed=allowed, method="pricing")
-        return
+    capped = transport_assignment(supply, cap, km, bands, allowed=allowed, method="dense")
     priced = transport_assignment(supply, cap, km, bands, allowed=allowed, method="pricing")
     assert priced.objective_km == pytest.approx(capped.objective_km, rel=1e-9)
     assert np.all(priced.flows.sum(axis=1)[~allowed] == 0)
+    # Only each neighborhood's nearest school: nobody may move, and some school's poverty rate
+    # then lies outside the +-0.05 band (checked below); both paths refuse by name.
+    nearest = np.zeros_like(allowed)
+    nearest[np.arange(len(km)), km.argmin(axis=1)] = True
+    home = np.zeros((len(km), 2, km.shape[1]))
+    home[np.arange(len(km)), :, km.argmin(axis=1)] = supply
+    enrol = home.sum(axis=(0, 1))
+    share = home[:, 0, :].sum(axis=0)[enrol > 0] / enrol[enrol > 0]
+    ((_, low, high),) = bands
+    assert np.any((share < low) | (share > high))
+    for method in ("dense", "pricing"):
+        with pytest.raises(InfeasibleError, match="infeasible"):
+            transport_assignment(supply, cap, km, bands, allowed=nearest, method=method)
 
 
 @pytest.mark.parametrize("seed", range(2))
@@ -498,7 +515,69 @@ def test_pricing_path_with_fixed_seats_equals_the_dense_lp(seed):
     allowed = np.ones_like(km, dtype=bool)
     allowed[:, 0] = False
     allowed[km[:, 0].argsort()[:3], 0] = True
-    with pytest.raises(Exception, match="school 0"):
+    with pytest.raises(InfeasibleError, match="school 0"):
         transport_assignment(
             supply, cap, km, bands, fixed_enrolment=True, allowed=allowed, method="pricing"
         )
+
+
+def test_result_tables_name_neighborhoods_and_schools():
+    """The hand district of the first test at tolerance 0.25: 25 poor students of the west
+    tract cross to s1 and 25 nonpoor of the east tract to s0 (the minimum crossing)."""
+    d = tiny_district([[[100, 0], [0, 0]], [[0, 0], [0, 100]]], [100, 100])
+    result = assign_district(d, Policy(0.25), possible=False)
+    hoods = result.neighborhoods
+    assert list(hoods["tract"]) == TRACTS[:2]
+    assert "black_poor" in hoods and hoods.crs == d.neighborhoods.crs
+    assert list(hoods["school"]) == ["s0", "s1"]
+    assert hoods["school_share"].to_numpy() == pytest.approx([0.75, 0.75])
+    assert list(hoods["schools"]) == ["s0:0.75;s1:0.25", "s1:0.75;s0:0.25"]
+    schools = result.schools
+    assert list(schools["name"]) == ["s0", "s1"]
+    assert schools["enrolment"].to_numpy() == pytest.approx([100, 100])
+    flows = result.flows
+    assert list(flows.columns) == ["tract", "income_class", "school", "students", "km"]
+    crossing = flows[flows["tract"] != flows["school"].map({"s0": TRACTS[0], "s1": TRACTS[1]})]
+    assert crossing["students"].to_numpy() == pytest.approx([25, 25])
+    assert crossing["km"].to_numpy() == pytest.approx([9.0, 9.0])
+    assert set(result.summary()) >= {"v_assigned", "objective_km", "status", "gap", "mip_gap"}
+
+
+def test_written_files_key_neighborhoods_by_id(tmp_path):
+    import pandas as pd
+
+    from assignopt.spatial.output import write_assignment
+
+    hoods = tiny_district([[[100, 0], [0, 0]], [[0, 0], [0, 100]]], [100, 100]).neighborhoods
+    hoods["tract"] = ["07", "12"]  # leading zero kept in every output
+    schools = tiny_district([[[1, 0], [0, 0]], [[0, 0], [0, 1]]], [100, 100]).schools
+    schools["name"] = ["07", "7"]
+    d = District(hoods, schools, ("black", "white"))
+    paths = write_assignment(assign_district(d, Policy(0.25), possible=False), tmp_path)
+    flows = pd.read_csv(paths["flows_csv"], dtype=str)
+    assert set(flows["tract"]) == {"07", "12"} and set(flows["school"]) == {"07", "7"}
+    layer = gpd.read_file(paths["geopackage"], layer="neighborhoods")
+    assert list(layer["tract"]) == ["07", "12"]
+    assert list(layer["schools"]) == ["07:0.75;7:0.25", "7:0.75;07:0.25"]
+    lines = gpd.read_file(paths["geopackage"], layer="flows")
+    assert set(lines["tract"]) == {"07", "12"}
+    assert "optimality gap 0.00%" in paths["summary_md"].read_text()
+
+
+def test_map_colour_scale_does_not_stretch_rounding_noise():
+    from assignopt.spatial.output import share_scale
+
+    # Every school at the district's 40% up to 1e-12: the scale still spans +-0.05, so the
+    # dots take the middle colour (matplotlib's autoscale spread them over the whole map).
+    assert share_scale(np.array([0.4 - 1e-12, 0.4 + 1e-12]), 0.4) == pytest.approx((0.35, 0.45))
+    # Real differences widen it symmetrically.
+    assert share_scale(np.array([0.2, 0.45]), 0.4) == pytest.approx((0.2, 0.6))
+
+
+def test_sample_messages_name_tracts_as_written():
+    d = read_district("sample_districts/sacramento_county_2000.gpkg")
+    assert d.id_column == "tract" and d.neighborhood_ids[0] == "06067007100"
+    # 0.5 km reaches no school from the first tract (its representative point lies further
+    # from every school; 272 other tracts likewise); 274 is its student count in the file.
+    with pytest.raises(InfeasibleError, match=r"tract 06067007100 \(274 students\) has no school"):
+        assign_district(d, Policy(0.1), travel_cap_km=0.5, possible=False)

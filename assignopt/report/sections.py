@@ -45,9 +45,6 @@ QUESTION = (
     "travel-minimizing assignment would give)?"
 )
 
-# Column names a neighborhood id is often kept under, tried in this order.
-_ID_NAMES = ("id", "geoid", "tract", "neighborhood", "neighborhood_id", "fips", "code", "name")
-
 
 def policy_words(tolerances: Sequence[float]) -> str:
     """The income-balance policies compared, in plain words."""
@@ -73,26 +70,8 @@ def _tolerance(result: AssignmentResult) -> float | str:
 
 
 def neighborhood_ids(district: District) -> list[str]:
-    """Each neighborhood's id as written in the district's file.
-
-    The district's own ``neighborhood_ids`` when it has them; otherwise the values of its
-    ``id_column``, or of the first column named like an id (``id``, ``GEOID``, ``tract``,
-    ``neighborhood``, ``fips``, ``code``, ``name``; any case) whose values are present and
-    distinct; otherwise the numbers 1 to N in file order.
-    """
-    ids = getattr(district, "neighborhood_ids", None)
-    if ids is not None and len(ids) == len(district.neighborhoods):
-        return [str(i) for i in ids]
-    hoods = district.neighborhoods
-    column = getattr(district, "id_column", None)
-    if column is None:
-        by_lower = {str(c).lower(): c for c in hoods.columns if c != hoods.geometry.name}
-        named = [by_lower[n] for n in _ID_NAMES if n in by_lower]
-        unique = [c for c in named if hoods[c].notna().all() and hoods[c].is_unique]
-        column = unique[0] if unique else None
-    if column is None:
-        return [str(k) for k in range(1, len(hoods) + 1)]
-    return [str(v) for v in hoods[column]]
+    """Each neighborhood's id as written in the district's file (1 to N without an id column)."""
+    return [str(i) for i in district.neighborhood_ids]
 
 
 def assignment_headline(

@@ -22,7 +22,13 @@ from assignopt.spatial.district import District
 from assignopt.spatial.transport import TransportSolution, transport_assignment
 from assignopt.witness import index_of
 
-__all__ = ["AssignmentResult", "assign_district", "school_compositions", "travel_statistics"]
+__all__ = [
+    "AssignmentResult",
+    "assign_district",
+    "assigned_schools",
+    "school_compositions",
+    "travel_statistics",
+]
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +94,51 @@ def travel_allowed(
     return allowed
 
 
+def assigned_schools(
+    flows: np.ndarray, school_names: tuple[str, ...] | list[str], minimum: float = 1e-6
+) -> tuple[list[str], np.ndarray, list[str]]:
+    """Each neighborhood's main school, its share, and every school with its share.
+
+    Parameters
+    ----------
+    flows : numpy.ndarray
+        Students by neighborhood, class and school, ``(N, K, S)``.
+    school_names : sequence of str
+        The schools' names.
+    minimum : float
+        Students below this count as none.
+
+    Returns
+    -------
+    main : list of str
+        The school taking most of each neighborhood's students ("" for an empty one).
+    share : numpy.ndarray
+        Its share of the neighborhood's students (0 for an empty one).
+    listing : list of str
+        ``name:share`` pairs, largest share first, joined by ``;`` (shares to 2 decimals).
+    """
+    per_pair = flows.sum(axis=1)  # (N, S)
+    total = per_pair.sum(axis=1)
+    main, share, listing = [], np.zeros(len(per_pair)), []
+    for i, row in enumerate(per_pair):
+        used = np.flatnonzero(row > minimum)
+        if total[i] <= minimum or used.size == 0:
+            main.append("")
+            listing.append("")
+            continue
+        used = used[np.argsort(-row[used], kind="stable")]
+        main.append(str(school_names[used[0]]))
+        share[i] = row[used[0]] / total[i]
+        listing.append(";".join(f"{school_names[j]}:{row[j] / total[i]:.2f}" for j in used))
+    return main, share, listing
+
+
+def _gap(solution: TransportSolution) -> str:
+    if solution.status == "time_limit":
+        return f" (stopped at the time limit, gap {solution.gap:.2%})"
+    return f", gap {solution.gap:.2%}" if solution.gap > 0 else ""
+
+
 def _indices(group_counts: np.ndarray, n_groups: int) -> dict[str, float]:
     out = {}
     for name in ("V", "D", "H"):
@@ -99,7 +150,13 @@ def _indices(group_counts: np.ndarray, n_groups: int) -> dict[str, float]:
 
 @dataclass
 class AssignmentResult:
-    """Everything one assignment run produced."""
+    """Everything one assignment run produced.
+
+    Besides the fields, :attr:`neighborhoods` (the input's ids and columns with each
+    neighborhood's school(s) and shares), :attr:`schools` (the school table by name),
+    :attr:`flows` (students by neighborhood id, class and school name, with km) and
+    :meth:`summary` (the command line's ``--json`` keys).
+    """
 
     district: District
     policy: Policy
@@ -112,6 +169,38 @@ class AssignmentResult:
     nearest_travel: dict[str, float]
     assigned_travel: dict[str, float]
     possible: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def neighborhoods(self):
+        """The neighborhoods as read (their ids and columns) with where their students go.
+
+        Columns added: ``school`` (the school taking most of the neighborhood's students),
+        ``school_share`` (its share of them) and ``schools`` (every school with its share,
+        largest first, as ``07:0.62;12:0.38``). A GeoDataFrame in the district's CRS.
+        """
+        frame = self.district.neighborhoods.copy()
+        main, share, listing = assigned_schools(self.assigned.flows, self.district.school_names)
+        frame["school"] = main
+        frame["school_share"] = share
+        frame["schools"] = listing
+        return frame
+
+    @property
+    def schools(self) -> pd.DataFrame:
+        """Per school (by name): capacity, enrolment, students by group and class, shares.
+
+        The same table as :meth:`school_table`.
+        """
+        return self.school_table()
+
+    @property
+    def flows(self) -> pd.DataFrame:
+        """The assignment, one row per (neighborhood id, class, school name): students, km.
+
+        The same table as :meth:`flow_table`; the neighborhood column is named after the
+        district's id column.
+        """
+        return self.flow_table()
 
     def school_table(self) -> pd.DataFrame:
         """Per school: enrolment, students by group and class, poverty rate, Black share."""
@@ -132,14 +221,25 @@ class AssignmentResult:
         )
         return pd.DataFrame(frame)
 
+    def flow_positions(self, minimum: float = 1e-6) -> tuple[np.ndarray, ...]:
+        """Positions (neighborhood, class, school) of the flows above ``minimum``.
+
+        In the order of :meth:`flow_table`'s rows.
+        """
+        return np.nonzero(self.assigned.flows > minimum)
+
     def flow_table(self, minimum: float = 1e-6) -> pd.DataFrame:
-        """The assignment: one row per (neighborhood, class, school) with students and km."""
-        n, k, s = np.nonzero(self.assigned.flows > minimum)
+        """The assignment: one row per (neighborhood, class, school) with students and km.
+
+        Neighborhoods are named by their id (the column is named after the district's id
+        column, ``neighborhood`` without one), schools by name.
+        """
+        n, k, s = self.flow_positions(minimum)
         return pd.DataFrame(
             {
-                "neighborhood": n,
+                self.district.id_label: np.asarray(self.district.neighborhood_ids, dtype=object)[n],
                 "income_class": np.asarray(self.district.classes)[k],
-                "school": self.district.schools["name"].to_numpy()[s],
+                "school": np.asarray(self.district.school_names, dtype=object)[s],
                 "students": self.assigned.flows[n, k, s],
                 "km": self.distances.km[n, s],
             }
@@ -217,7 +317,8 @@ def assign_district(
     whole_neighborhoods : bool
         Assign each neighborhood whole to one school (a MILP; its gap is reported).
     time_limit : float, optional
-        Seconds per solver call (the MILP then reports its gap).
+        Seconds per solver call; whole-neighborhood MILPs stop after 120 s when None and
+        report their gap (status ``time_limit`` for an incumbent the limit stopped).
 
     Returns
     -------
@@ -239,17 +340,18 @@ def assign_district(
         allowed=allowed,
         whole_neighborhoods=whole_neighborhoods,
         time_limit=time_limit,
+        labels=district.labels(),
     )
     log.info("nearest-school assignment (capacities, no income policy) ...")
     nearest = transport_assignment(
         supply, district.capacity, distances.km, None, solver=solver, **options
     )
-    log.info(f"  {nearest.solver}: {nearest.status} in {nearest.seconds:.1f} s")
+    log.info(f"  {nearest.solver}: {nearest.status} in {nearest.seconds:.1f} s{_gap(nearest)}")
     log.info("income-balanced assignment ...")
     assigned = transport_assignment(
         supply, district.capacity, distances.km, bands, solver=solver, **options
     )
-    log.info(f"  {assigned.solver}: {assigned.status} in {assigned.seconds:.1f} s")
+    log.info(f"  {assigned.solver}: {assigned.status} in {assigned.seconds:.1f} s{_gap(assigned)}")
     m = len(district.groups)
     residential = _indices(counts.sum(axis=2), m)
     near_idx = _indices(school_compositions(counts, nearest.flows).sum(axis=2), m)

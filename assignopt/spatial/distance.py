@@ -18,6 +18,7 @@ from scipy.spatial import cKDTree
 
 from assignopt.errors import InputError
 from assignopt.spatial.district import District
+from assignopt.spatial.problem import Labels
 
 __all__ = [
     "DistanceMatrix",
@@ -77,7 +78,11 @@ def _points(frame: gpd.GeoDataFrame, how: str) -> np.ndarray:
 
 
 def network_km(
-    graph: nx.Graph, origins: np.ndarray, destinations: np.ndarray, weight: str = "length"
+    graph: nx.Graph,
+    origins: np.ndarray,
+    destinations: np.ndarray,
+    weight: str = "length",
+    labels: Labels | None = None,
 ) -> np.ndarray:
     """Shortest-path distances (km) over a road graph, points snapped to the nearest node.
 
@@ -91,6 +96,8 @@ def network_km(
         ``(N, 2)`` and ``(S, 2)`` coordinates in metres.
     weight : str
         Edge attribute holding the length.
+    labels : Labels, optional
+        Neighborhood ids and school names, for messages.
 
     Returns
     -------
@@ -148,7 +155,10 @@ def network_km(
     out = from_school[where][:, origin_nodes].T
     if not np.isfinite(out).all():
         n, s = np.argwhere(~np.isfinite(out))[0]
-        raise InputError(f"road graph: school {s} cannot be reached from neighborhood {n}")
+        labels = labels or Labels()
+        raise InputError(
+            f"road graph: {labels.school(s)} cannot be reached from {labels.neighborhood(n)}"
+        )
     return out / 1000.0
 
 
@@ -194,7 +204,7 @@ def district_distances(
             euclidean_km(origins, destinations), crs, f"euclidean from {points} points", source
         )
     return DistanceMatrix(
-        network_km(graph, origins, destinations),
+        network_km(graph, origins, destinations, labels=district.labels()),
         crs,
         "road network (nearest-node snapping)",
         source,

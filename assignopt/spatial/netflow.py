@@ -36,9 +36,16 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from assignopt.errors import AssignoptError, InputError
+from assignopt.errors import InfeasibleError, InputError, SolverError
 from assignopt.spatial.potentials import node_potentials
-from assignopt.spatial.transport import ClassBand, TransportSolution, seat_bounds
+from assignopt.spatial.problem import (
+    ClassBand,
+    Labels,
+    TransportSolution,
+    check_reach,
+    check_whole,
+    seat_bounds,
+)
 
 __all__ = ["SeatModel", "network_available", "seat_model", "transport_by_network"]
 
@@ -79,7 +86,11 @@ class SeatModel:
 
 
 def seat_model(
-    capacity: np.ndarray, bands: list[ClassBand], n_classes: int, fixed_enrolment: bool
+    capacity: np.ndarray,
+    bands: list[ClassBand],
+    n_classes: int,
+    fixed_enrolment: bool,
+    labels: Labels | None = None,
 ) -> SeatModel:
     """The network form of a policy, or an :class:`InputError` if it has none.
 
@@ -87,11 +98,9 @@ def seat_model(
     network only without bands (a share of a free enrolment is not a flow bound).
     """
     capacity = np.asarray(capacity, float)
-    if not np.allclose(capacity, np.round(capacity)):
-        raise InputError("the network solver needs whole numbers of seats")
-    cap = np.round(capacity).astype(np.int64)
+    cap = check_whole(capacity, "seats", "network")
     if fixed_enrolment:
-        lower, upper = seat_bounds(capacity, bands, n_classes)
+        lower, upper = seat_bounds(capacity, bands, n_classes, labels)
         return SeatModel(lower.astype(np.int64), upper.astype(np.int64), cap, cap)
     if bands:
         raise InputError(
@@ -110,6 +119,7 @@ def transport_by_network(
     allowed: np.ndarray | None = None,
     levels: int = 3,
     delta_km: float | None = None,
+    labels: Labels | None = None,
 ) -> TransportSolution:
     """Minimum student-km assignment in the network form, proven optimal by pricing.
 
@@ -128,6 +138,8 @@ def transport_by_network(
     delta_km : float, optional
         Width of the band of near-best arcs kept as candidates; by default three quarters of
         the median distance to the nearest school.
+    labels : Labels, optional
+        Neighborhood ids, school and class names, for messages.
 
     Returns
     -------
@@ -139,7 +151,7 @@ def transport_by_network(
     ------
     InputError
         If students are not whole numbers or OR-Tools is missing.
-    AssignoptError
+    InfeasibleError
         If the seats cannot take every student: names the neighborhood with no school in
         reach, or the school and class short of (or swamped by) students within the reach
         allowed.
@@ -149,20 +161,14 @@ def transport_by_network(
             "the network solver needs OR-Tools: pip install 'assignopt[fast]' (or use the LP)"
         )
     start = time.perf_counter()
-    supply = np.asarray(supply, float)
-    if not np.allclose(supply, np.round(supply)):
-        raise InputError("the network solver needs whole numbers of students")
-    supply_i = np.round(supply).astype(np.int64)
+    labels = labels or Labels()
+    supply_i = check_whole(supply, "students", "network")
     km = np.asarray(km, float)
     n, k = supply_i.shape
     s = km.shape[1]
     allowed = np.ones((n, s), bool) if allowed is None else np.asarray(allowed, bool)
-    _check_seats(supply_i, seats)
-    stranded = np.flatnonzero(~allowed.any(axis=1) & (supply_i.sum(axis=1) > 0))
-    if stranded.size:
-        raise AssignoptError(
-            f"infeasible travel cap: neighborhood {stranded[0]} has no school within reach"
-        )
+    _check_seats(supply_i, seats, labels)
+    check_reach(supply_i, allowed, labels)
     cost = np.rint(km * MM_PER_KM).astype(np.int64)
     capped = not allowed.all()
     max_cost = max(int(cost[allowed].max() if capped else cost.max()), 1)
@@ -172,13 +178,13 @@ def transport_by_network(
         nearest = cost.min(axis=1)
         delta_km = 0.75 * float(np.median(nearest[nearest < FORBIDDEN])) / MM_PER_KM
     delta = int(round(delta_km * MM_PER_KM))
-    labels = _cluster_labels(cost, levels)
+    clusters = _cluster_labels(cost, levels)
     potentials = None
     support = None  # arcs carrying students one level up
     up_label = None  # neighborhood -> cluster one level up
     log = []
     fixed = bool(np.array_equal(seats.enrol_min, seats.enrol_max))
-    for label in [*labels, None]:
+    for label in [*clusters, None]:
         final = label is None
         if final:
             lv_supply, lv_cost = supply_i, cost
@@ -190,7 +196,7 @@ def transport_by_network(
             up = np.empty(lv_supply.shape[0], np.int64)
             up[label] = up_label
         arcs = _initial_arcs(lv_supply, lv_cost, potentials, delta, support, up, n_nearest=12)
-        level = _Level(lv_supply, lv_cost, seats, max_cost)
+        level = _Level(lv_supply, lv_cost, seats, max_cost, labels)
         result = level.solve(arcs, exact=final)
         what = "neighborhoods" if final else "clusters"
         rounds = f"{result.rounds} round{'s' if result.rounds > 1 else ''}"
@@ -216,13 +222,13 @@ def transport_by_network(
     )
 
 
-def _check_seats(supply: np.ndarray, seats: SeatModel) -> None:
+def _check_seats(supply: np.ndarray, seats: SeatModel, labels: Labels) -> None:
     """Seat limits that no assignment can meet, named before any solve."""
     total = int(supply.sum())
     if seats.enrol_max.sum() < total:
-        raise AssignoptError(f"infeasible: {seats.enrol_max.sum():,} seats for {total:,} students")
+        raise InfeasibleError(f"infeasible: {seats.enrol_max.sum():,} seats for {total:,} students")
     if seats.enrol_min.sum() > total:
-        raise AssignoptError(
+        raise InfeasibleError(
             f"infeasible: schools must enrol {seats.enrol_min.sum():,} but there are only "
             f"{total:,} students"
         )
@@ -230,9 +236,11 @@ def _check_seats(supply: np.ndarray, seats: SeatModel) -> None:
         need, room = seats.lower[:, c].sum(), seats.upper[:, c].sum()
         have = supply[:, c].sum()
         if need > have or room < have:
-            raise AssignoptError(
-                f"infeasible policy: the schools' class-{c} seats range over [{need:,}, "
-                f"{room:,}] but there are {have:,} class-{c} students; widen the tolerance"
+            name = labels.income_class(c)
+            raise InfeasibleError(
+                f"infeasible policy: the schools' seats for class {name} range over "
+                f"[{need:,}, {room:,}] but there are {have:,} students of class {name}; "
+                "widen the tolerance"
             )
 
 
@@ -348,8 +356,15 @@ class _LevelResult:
 class _Level:
     """The restricted min-cost flow of one level, solved and priced until done."""
 
-    def __init__(self, supply: np.ndarray, cost: np.ndarray, seats: SeatModel, max_cost: int):
-        self.supply, self.cost, self.seats = supply, cost, seats
+    def __init__(
+        self,
+        supply: np.ndarray,
+        cost: np.ndarray,
+        seats: SeatModel,
+        max_cost: int,
+        labels: Labels,
+    ):
+        self.supply, self.cost, self.seats, self.labels = supply, cost, seats, labels
         n, k = supply.shape
         s = cost.shape[1]
         self.n, self.k, self.s = n, k, s
@@ -397,13 +412,13 @@ class _Level:
                     hub_cost = self.big  # settle whether the hub is really needed
                     continue
                 if new_src.size == 0:
-                    raise AssignoptError(self._explain(flow, net))
+                    raise InfeasibleError(self._explain(flow, net))
             elif new_src.size == 0 or hub_flow == 0 or rounds >= 8:
                 break
             src = np.concatenate([src, new_src])
             school = np.concatenate([school, new_school])
         else:
-            raise AssignoptError("network pricing did not converge in 200 rounds; use the LP")
+            raise SolverError("network pricing did not converge in 200 rounds; use the LP")
         x = flow[: a_src.size]
         carry = x > 0
         flows = (
@@ -513,7 +528,7 @@ class _Level:
     def _explain(self, flow, net) -> str:
         """Name the school (and class) that cannot be served within the reach allowed."""
         tail, head, _, _, _, hub_arcs, (nc, _, school, _, hub) = net
-        k, seats = self.k, self.seats
+        k, seats, labels = self.k, self.seats, self.labels
         hub_flow = flow[hub_arcs]
         arc = hub_arcs[np.argmax(hub_flow)]
         amount = int(hub_flow.max())
@@ -523,24 +538,25 @@ class _Level:
         sinks = range(nc, nc + self.s * k)
         if tail[arc] == hub and head[arc] in sinks:
             j, c = divmod(int(head[arc] - nc), k)
+            name = labels.income_class(c)
             return (
-                f"infeasible assignment: school {j} cannot get {students} of class {c} that it "
-                f"needs within the reach allowed (it enrols {int(seats.enrol_min[j])} to "
-                f"{int(seats.enrol_max[j])} with {int(seats.lower[j, c])} to "
-                f"{int(seats.upper[j, c])} of class {c}) {advice}"
+                f"infeasible assignment: {labels.school(j)} cannot get {students} of class "
+                f"{name} that it needs within the reach allowed (it enrols "
+                f"{int(seats.enrol_min[j])} to {int(seats.enrol_max[j])} with "
+                f"{int(seats.lower[j, c])} to {int(seats.upper[j, c])} of class {name}) {advice}"
             )
         if tail[arc] == hub and head[arc] in school:
             j = int(head[arc] - school[0])
             return (
-                f"infeasible assignment: school {j} cannot fill {students} of its "
+                f"infeasible assignment: {labels.school(j)} cannot fill {students} of its "
                 f"{int(seats.enrol_min[j])} seats within the reach allowed {advice}"
             )
         if head[arc] == hub and tail[arc] in sinks:
             j, c = divmod(int(tail[arc] - nc), k)
             return (
-                f"infeasible assignment: school {j} would have to take {students} of class {c} "
-                f"beyond its {int(seats.upper[j, c])}, with no other school within the reach "
-                f"allowed {advice}"
+                f"infeasible assignment: {labels.school(j)} would have to take {students} of "
+                f"class {labels.income_class(c)} beyond its {int(seats.upper[j, c])}, with no "
+                f"other school within the reach allowed {advice}"
             )
         return f"infeasible assignment: {moved} students cannot be placed under the policy"
 
@@ -555,7 +571,7 @@ def _min_cost_flow(tail, head, capacity, cost, supplies, *_):
     status = solver.solve()
     if status != solver.OPTIMAL:
         # Reading flows after a failed solve can crash the process: stop here.
-        raise AssignoptError(f"the min-cost flow ended with status {status.name}")
+        raise SolverError(f"the min-cost flow ended with status {status.name}")
     return np.asarray(solver.flows(np.arange(tail.size)), np.int64)
 
 

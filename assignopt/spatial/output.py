@@ -15,14 +15,19 @@ from shapely.geometry import LineString
 from assignopt.spatial.assign import AssignmentResult
 from assignopt.spatial.distance import projected
 
-__all__ = ["plot_assignment", "write_assignment"]
+__all__ = ["plot_assignment", "share_scale", "write_assignment"]
 
 
 def _layers(result: AssignmentResult):
-    hoods, schools, _, _ = projected(result.district)
-    counts = result.district.counts()
-    groups = counts.sum(axis=2)
-    hoods = hoods.copy()
+    """Neighborhoods and schools in the projected CRS the distances were measured in.
+
+    Neighborhoods keep their ids and columns and gain students, group share and assigned
+    schools; schools are the school table.
+    """
+    _, schools, _, _ = projected(result.district)
+    assigned = result.neighborhoods
+    hoods = assigned.to_crs(schools.crs) if assigned.crs != schools.crs else assigned
+    groups = result.district.counts().sum(axis=2)
     size = groups.sum(axis=1)
     hoods["students"] = size
     hoods[f"{result.district.groups[0]}_share"] = np.divide(
@@ -31,6 +36,18 @@ def _layers(result: AssignmentResult):
     table = result.school_table()
     schools = gpd.GeoDataFrame(table, geometry=schools.geometry.to_numpy(), crs=schools.crs)
     return hoods, schools
+
+
+def share_scale(shares: np.ndarray, center: float, min_span: float = 0.05) -> tuple[float, float]:
+    """A colour range symmetric about ``center`` that spans at least ``+-min_span``.
+
+    Schools whose shares differ from the district's by rounding noise then all take the
+    middle colour instead of being stretched to the two ends of the scale.
+    """
+    shares = np.asarray(shares, float)
+    finite = shares[np.isfinite(shares)]
+    span = max(min_span, float(np.abs(finite - center).max()) if finite.size else 0.0)
+    return center - span, center + span
 
 
 def plot_assignment(result: AssignmentResult, path: str | Path, max_lines: int = 4000) -> Path:
@@ -73,12 +90,17 @@ def plot_assignment(result: AssignmentResult, path: str | Path, max_lines: int =
     )
     enrol = schools["enrolment"].to_numpy()
     poor = result.district.classes[0]
+    counts = result.district.counts()
+    district_share = counts[:, :, 0].sum() / max(counts.sum(), 1e-12)
+    vmin, vmax = share_scale(schools[f"share_{poor}"].to_numpy(), district_share)
     dots = ax.scatter(
         school_pts.x,
         school_pts.y,
         s=20 + 300 * enrol / max(enrol.max(), 1),
         c=schools[f"share_{poor}"],
         cmap="coolwarm",
+        vmin=vmin,
+        vmax=vmax,
         edgecolor="k",
         linewidth=0.6,
         zorder=5,
@@ -90,7 +112,8 @@ def plot_assignment(result: AssignmentResult, path: str | Path, max_lines: int =
         shrink=0.6,
         location="bottom",
         pad=0.02,
-        label=f"{poor} share of each school's students",
+        label=f"{poor} share of each school's students (district {district_share:.1%} at "
+        "the centre)",
     )
     s = result.summary()
     ax.set_title(
@@ -109,22 +132,20 @@ def plot_assignment(result: AssignmentResult, path: str | Path, max_lines: int =
 def write_assignment(result: AssignmentResult, out_dir: str | Path) -> dict[str, Path]:
     """Write every result file of an assignment into ``out_dir``.
 
-    Files: ``assignment.gpkg`` (layers neighborhoods, schools, flows), ``schools.csv``,
-    ``flows.csv``, ``map.png``, ``summary.json`` and ``summary.md``.
+    Files: ``assignment.gpkg`` (layers neighborhoods, with each neighborhood's id and
+    assigned school(s) and shares; schools; flows, keyed by neighborhood id and school name),
+    ``schools.csv``, ``flows.csv``, ``map.png``, ``summary.json`` and ``summary.md``.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     hoods, schools = _layers(result)
     flows = result.flow_table()
+    n_idx, _, s_idx = result.flow_positions()
     origin = hoods.geometry.representative_point().to_numpy()
-    dest = schools.geometry.representative_point()
-    dest_by_name = dict(zip(schools["name"], dest.to_numpy()))
+    dest = schools.geometry.representative_point().to_numpy()
     lines = gpd.GeoDataFrame(
         flows,
-        geometry=[
-            LineString([origin[n], dest_by_name[s]])
-            for n, s in zip(flows["neighborhood"], flows["school"])
-        ],
+        geometry=[LineString([origin[n], dest[s]]) for n, s in zip(n_idx, s_idx)],
         crs=hoods.crs,
     )
     paths = {
@@ -191,7 +212,12 @@ def _markdown(s: dict) -> str:
     rows += [
         "",
         f"Solver: {s['solver']}, status {s['status']}, {s['seconds']:.2f} s; "
-        f"total {s['objective_km']:,.0f} student-km.",
+        f"total {s['objective_km']:,.0f} student-km; optimality gap {s['gap']:.2%}."
+        + (
+            " Stopped at the time limit: the best assignment found, not proven optimal."
+            if s["status"] == "time_limit"
+            else ""
+        ),
         "",
         "![map](map.png)",
     ]

@@ -18,9 +18,9 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
-from assignopt.errors import AssignoptError
-from assignopt.lp import _silence_highs_banner
-from assignopt.spatial.transport import ClassBand, TransportSolution, school_rows
+from assignopt.errors import InfeasibleError, SolverError, TimeLimitError
+from assignopt.lp import highs_model, new_highs
+from assignopt.spatial.problem import ClassBand, Labels, TransportSolution, school_rows
 
 __all__ = ["transport_by_pricing"]
 
@@ -39,6 +39,7 @@ def transport_by_pricing(
     max_rounds: int = 200,
     allowed: np.ndarray | None = None,
     time_limit: float | None = None,
+    labels: Labels | None = None,
 ) -> TransportSolution:
     """Solve the transport LP exactly by pricing sparse arcs.
 
@@ -59,6 +60,8 @@ def transport_by_pricing(
         Pairs that may carry students (a travel cap).
     time_limit : float, optional
         Seconds per HiGHS call.
+    labels : Labels, optional
+        Neighborhood ids, school and class names, for messages.
 
     Returns
     -------
@@ -67,8 +70,8 @@ def transport_by_pricing(
     """
     import highspy
 
-    _silence_highs_banner()
     start = time.perf_counter()
+    labels = labels or Labels()
     supply = np.asarray(supply, float)
     capacity = np.asarray(capacity, float)
     km = np.asarray(km, float)
@@ -77,7 +80,9 @@ def transport_by_pricing(
     s = capacity.size
     blocked = np.zeros((n, s), bool) if allowed is None else ~np.asarray(allowed, bool)
     big = 10.0 * (float(km.max()) + 1.0)  # more than any path of an unserved student
-    coef, block_lower, block_upper, block_names = school_rows(capacity, bands, k, fixed_enrolment)
+    coef, block_lower, block_upper, block_names = school_rows(
+        capacity, bands, k, fixed_enrolment, labels
+    )
     n_blocks = coef.shape[0]
     row_lower = np.concatenate([supply.ravel(), block_lower.ravel()])
     row_upper = np.concatenate([supply.ravel(), block_upper.ravel()])
@@ -113,22 +118,15 @@ def transport_by_pricing(
     )
     matrix = sp.hstack([slack, columns(arc_n, arc_k, arc_s)], format="csc")
     cost = np.concatenate([np.full(n_slack, big), km[arc_n, arc_s]])
-    model = highspy.HighsLp()
-    model.num_col_, model.num_row_ = matrix.shape[1], n_rows
-    model.col_cost_ = cost
-    model.col_lower_ = np.zeros(matrix.shape[1])
-    model.col_upper_ = np.full(matrix.shape[1], np.inf)
-    model.row_lower_ = row_lower
-    model.row_upper_ = row_upper
-    model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    model.a_matrix_.start_ = matrix.indptr.astype(np.int32)
-    model.a_matrix_.index_ = matrix.indices.astype(np.int32)
-    model.a_matrix_.value_ = matrix.data
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("presolve", "off")
-    if time_limit is not None:
-        highs.setOptionValue("time_limit", float(time_limit))
+    model = highs_model(
+        cost,
+        matrix,
+        np.zeros(matrix.shape[1]),
+        np.full(matrix.shape[1], np.inf),
+        row_lower,
+        row_upper,
+    )
+    highs = new_highs(time_limit, {"presolve": "off"})
     highs.passModel(model)
     all_n, all_k, all_s = [arc_n], [arc_k], [arc_s]
     min_reduced = -np.inf
@@ -137,8 +135,13 @@ def transport_by_pricing(
         # crossover to a basis) beat the simplex there; later rounds warm-start the simplex.
         highs.setOptionValue("solver", "ipm" if rounds == 1 else "simplex")
         highs.run()
+        if highs.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
+            raise TimeLimitError(
+                f"a pricing round reached its time limit ({time_limit} s) before an optimum; "
+                "raise time_limit"
+            )
         if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            raise AssignoptError(
+            raise SolverError(
                 f"the restricted transport LP ended with status "
                 f"{highs.modelStatusToString(highs.getModelStatus())!r}"
             )
@@ -182,23 +185,23 @@ def transport_by_pricing(
         all_k.append(new_k)
         all_s.append(new_s)
     else:
-        raise AssignoptError(f"pricing did not converge in {max_rounds} rounds; use the dense LP")
+        raise SolverError(f"pricing did not converge in {max_rounds} rounds; use the dense LP")
     x = np.asarray(highs.getSolution().col_value)
     unserved = x[: n * k]
     short = x[n * k : n_slack]
     if short.size and short.max() > 1e-6:
         b, j = divmod(int(short_rows[np.argmax(short)] - n * k), s)
-        raise AssignoptError(
-            f"infeasible assignment: school {j} is {short.max():.1f} students short of its "
+        raise InfeasibleError(
+            f"infeasible assignment: {labels.school(j)} is {short.max():.1f} students short of its "
             f"{block_names[b]} ({block_lower[b, j]:.0f}) within the capacities, the band and "
             f"the travel cap ({unserved.sum():.1f} students left without a seat)"
         )
     if unserved.max() > 1e-6:
         i = int(np.argmax(unserved))
-        raise AssignoptError(
+        raise InfeasibleError(
             f"infeasible assignment: {unserved.sum():.1f} students cannot be placed (worst: "
-            f"neighborhood {i // k}, class {i % k}, {unserved[i]:.1f} students) within the "
-            "capacities, the band and the travel cap"
+            f"{labels.neighborhood(i // k)}, class {labels.income_class(i % k)}, "
+            f"{unserved[i]:.1f} students) within the capacities, the band and the travel cap"
         )
     arc_n, arc_k, arc_s = (np.concatenate(a) for a in (all_n, all_k, all_s))
     flows = np.zeros((n, k, s))

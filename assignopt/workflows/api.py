@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from assignopt.workflows.requests import AssignOptions, MaxsegOptions, build
+from assignopt.maxseg import maxseg
+from assignopt.workflows.requests import AssignOptions, build
 
 __all__ = ["assign", "maxseg"]
 
@@ -36,26 +37,3 @@ def assign(district: Any, tolerance: float = 0.0, **options: Any) -> Any:
     from assignopt.workflows.assign import solve
 
     return solve(district, build(AssignOptions, tolerance=tolerance, **options))
-
-
-def maxseg(population: Any, tolerance: float = 0.0, **options: Any) -> Any:
-    """The maximum segregation (bracket and witness) a policy allows for ``population``.
-
-    Parameters
-    ----------
-    population : Population
-        Students by group and income class (e.g. ``District.population()``).
-    tolerance : float
-        Income-balance tolerance d in [0, 0.5).
-    **options
-        ``objective`` (V, H, D, R), ``pair`` (two group names), ``attribute_tolerance``,
-        ``min_school_share``, ``max_school_share``, ``gap``, ``solver``, ``method``.
-
-    Returns
-    -------
-    SegregationBound
-        ``.lower``, ``.upper`` and ``.witness``.
-    """
-    from assignopt.workflows.maxseg import bound_of
-
-    return bound_of(population, build(MaxsegOptions, tolerance=tolerance, **options))

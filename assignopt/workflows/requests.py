@@ -62,14 +62,12 @@ class RequestError(InputError):
     def render(self, name_of: Callable[[str], str]) -> str:
         """The message with every field named by ``name_of(field)`` (a flag, a TOML key).
 
-        Field names inside a message (``give both white_mean and black_mean``) are renamed too.
+        Fields named inside a message as ``{field}`` (``give both {white_mean} and
+        {black_mean}``) are renamed too.
         """
-        pattern = re.compile(r"\b(" + "|".join(map(re.escape, self.fields)) + r")\b")
 
         def rename(text: str) -> str:
-            if not self.fields:
-                return text
-            return pattern.sub(lambda m: name_of(m.group(1)), text)
+            return re.sub(r"\{(\w+)\}", lambda m: name_of(m.group(1)), text)
 
         return "; ".join(
             f"{name_of(field)}: {rename(message)}" if field else rename(message)
@@ -122,8 +120,8 @@ class BoundsRequest(Request):
         rates = (self.white_poverty, self.black_poverty)
         if any(v is not None for v in means) and any(v is not None for v in rates):
             raise ValueError(
-                "give either white_mean and black_mean (gamma incomes) or white_poverty and "
-                "black_poverty (poverty status), not both"
+                "give either {white_mean} and {black_mean} (gamma incomes) or {white_poverty} and "
+                "{black_poverty} (poverty status), not both"
             )
         for pair, names in (
             (means, "white_mean and black_mean"),
@@ -133,8 +131,8 @@ class BoundsRequest(Request):
                 raise ValueError(f"give both {names}")
         if all(v is None for v in (*means, *rates)):
             raise ValueError(
-                "describe the district: white_mean and black_mean (gamma incomes) or "
-                "white_poverty and black_poverty (poverty status)"
+                "describe the district: {white_mean} and {black_mean} (gamma incomes) or "
+                "{white_poverty} and {black_poverty} (poverty status)"
             )
         return self
 
@@ -205,18 +203,18 @@ class MaxsegRequest(MaxsegOptions):
         files = sum(v is not None for v in (self.counts, self.district, self.synthetic))
         if sum(given) != 1 or files > 1:
             raise ValueError(
-                "describe the district one way: counts (a table of cells), district (a district "
-                "file), white_mean and black_mean (gamma incomes), or white_poverty and "
-                "black_poverty (poverty status)"
+                "describe the district one way: {counts} (a table of cells), {district} (a "
+                "district file), {white_mean} and {black_mean} (gamma incomes), or "
+                "{white_poverty} and {black_poverty} (poverty status)"
             )
         if sum(v is not None for v in (self.white_mean, self.black_mean)) == 1:
-            raise ValueError("give both white_mean and black_mean")
+            raise ValueError("give both {white_mean} and {black_mean}")
         if sum(v is not None for v in (self.white_poverty, self.black_poverty)) == 1:
-            raise ValueError("give both white_poverty and black_poverty")
+            raise ValueError("give both {white_poverty} and {black_poverty}")
         if self.split == "unknown" and self.district is None:
-            raise ValueError("split 'unknown' needs a district file (district)")
+            raise ValueError("{split} 'unknown' needs a district file ({district})")
         if self.attribute is not None and self.counts is None:
-            raise ValueError("attribute names a column of the counts table (counts)")
+            raise ValueError("{attribute} names a column of the counts table ({counts})")
         return self
 
 
@@ -250,7 +248,7 @@ class AssignRequest(AssignOptions):
     @model_validator(mode="after")
     def _one_source(self) -> AssignRequest:
         if (self.district is None) == (self.synthetic is None):
-            raise ValueError("give the district: a district file (district) or a synthetic city")
+            raise ValueError("give the district: a district file ({district}) or a synthetic city")
         return self
 
 

@@ -1,7 +1,7 @@
 """Run a scenario: its requests through the workflows, their results to the report.
 
-A :class:`~assignopt.scenario.Scenario` is a list of requests plus report settings.
-``scenario_requests`` turns the file's tables into requests; ``run_scenario`` runs them (a
+A :class:`~assignopt.scenario.Scenario` is a list of requests plus report settings (made by
+:func:`assignopt.scenario.load_scenario`); ``run_scenario`` runs them (a
 district's distances are computed once for all its policies), collects each policy's results
 in one headline row and hands everything to the report layer, which only renders.
 """
@@ -14,82 +14,13 @@ from typing import Any
 
 from assignopt.workflows.base import check_output_dir, progress_messages
 from assignopt.workflows.requests import (
-    AssignRequest,
     BoundsRequest,
-    DistrictsRequest,
     FiguresRequest,
     MaxsegRequest,
-    Request,
-    SynthRequest,
     VerifyRequest,
 )
 
-__all__ = ["run_scenario", "scenario_requests"]
-
-
-def scenario_requests(scenario: Any) -> tuple[Request, ...]:
-    """The requests a scenario runs, in order.
-
-    - district or synthetic city: one :class:`AssignRequest` per tolerance (its possible
-      interval when ``lp``), or with ``spatial = false`` one :class:`MaxsegRequest` per
-      tolerance (the possible interval of the named pair over the whole district);
-    - gamma incomes or poverty rates: a :class:`BoundsRequest` and, with ``lp``, a
-      :class:`MaxsegRequest` per tolerance; then :class:`FiguresRequest` and
-      :class:`VerifyRequest` when asked;
-    - a table of schools: one :class:`DistrictsRequest` per tolerance.
-    """
-    data, methods, kind = scenario.data, scenario.methods, scenario.data_kind
-    out: list[Request] = []
-    if kind in ("district", "synthetic"):
-        source: dict[str, Any]
-        if kind == "district":
-            source = {"district": Path(data["district"])}
-        else:
-            source = {"synthetic": SynthRequest(**data["synthetic"])}
-        options = scenario.options.model_dump(exclude={"tolerance", "possible"})
-        for tol in scenario.tolerances:
-            if methods["spatial"]:
-                out.append(
-                    AssignRequest(
-                        **source,
-                        **options,
-                        groups=data.get("groups"),
-                        classes=data.get("classes", ["poor", "nonpoor"]),
-                        tolerance=tol,
-                        possible=methods["lp"],
-                    )
-                )
-            elif methods["lp"] or methods["closed_forms"]:
-                out.append(MaxsegRequest(**source, tolerance=tol))
-        return tuple(out)
-    if kind == "schools_table":
-        if methods["districts"]:
-            groups = data.get("groups", ["black", "white"])
-            for tol in scenario.tolerances:
-                out.append(
-                    DistrictsRequest(
-                        schools=Path(data["schools_table"]), groups=groups, tolerance=tol, workers=1
-                    )
-                )
-        return tuple(out)
-    if kind == "gamma":
-        g = data["gamma"]
-        base = {k: g[k] for k in ("white_mean", "black_mean", "shape", "black_share") if k in g}
-        lp_base = {**base, "classes": g["classes"]} if "classes" in g else base
-    else:
-        p = data["poverty"]
-        base = {"white_poverty": p["white"], "black_poverty": p["black"]}
-        base["black_share"] = p.get("black_share", 0.5)
-        lp_base = base
-    for tol in scenario.tolerances:
-        out.append(BoundsRequest(**base, tolerance=tol))
-        if methods["lp"]:
-            out.append(MaxsegRequest(**lp_base, tolerance=tol))
-    if methods["figures"]:
-        out.append(FiguresRequest())
-    if methods["verify"]:
-        out.append(VerifyRequest())
-    return tuple(out)
+__all__ = ["run_scenario"]
 
 
 def run_scenario(scenario: Any, out_dir: str | Path, quick: bool = False) -> dict:
