@@ -25,22 +25,15 @@ class AssignResult(Result):
 
     def write(self, folder: str | Path) -> dict[str, Path]:
         """Write the GeoPackage, CSV tables, map, summary and ``report.html`` into ``folder``."""
+        from assignopt.report import write_assignment_report
         from assignopt.spatial.output import write_assignment
 
         self.files = dict(write_assignment(self.assignment, folder))
-        report = _write_report(self.assignment, Path(folder))
-        if report is not None:
-            self.files["report"] = report
+        # The page of this one policy, linking the files just written.
+        self.files["report"] = write_assignment_report(
+            [self.assignment], [dict(self.files)], folder
+        )
         return self.files
-
-
-def _write_report(assignment: Any, folder: Path) -> Path | None:
-    """``report.html`` for one assignment (the scenario report's sections, one policy)."""
-    try:
-        from assignopt.report.sections import assignment_report
-    except ImportError:  # the report sections land with the report package
-        return None
-    return assignment_report(assignment, folder)
 
 
 def assign_options(options: AssignOptions) -> dict[str, Any]:

@@ -22,13 +22,6 @@ from assignopt.workflows.requests import (
 
 __all__ = ["run_scenario"]
 
-QUESTION = (
-    "If this district balances its schools by family income, how much racial "
-    "segregation (normalized exposure V of Black and White students) can remain: at "
-    "most (possible, from the linear programs) and probably (what a race-blind, "
-    "travel-minimizing assignment would give)?"
-)
-
 
 def run_scenario(scenario: Any, out_dir: str | Path, quick: bool = False) -> dict:
     """Run ``scenario`` and write ``report.html`` plus its files into ``out_dir``.
@@ -75,20 +68,18 @@ def run_scenario(scenario: Any, out_dir: str | Path, quick: bool = False) -> dic
     )
     report.files = [headline_csv, results, *report.files]
     path = write_report(report, out / "report.html")
+    files = [*report.files, *(f for section in report.sections for f in section.files)]
     return {
         "report": path,
-        "files": [str(f) for f in report.files],
+        "files": [str(f) for f in files],
         "headline": report.headline.to_dict(orient="records"),
     }
 
 
 def _policy_words(tolerances: tuple[float, ...]) -> str:
-    text = ", ".join(f"±{t:.2f}" for t in tolerances)
-    return (
-        f"Every school's poverty rate must lie within {text} of the district's rate "
-        "(each compared in turn; ±0.00 is perfect balance). Income is poverty status "
-        "(poor / nonpoor) unless the data give more classes."
-    )
+    from assignopt.report import policy_words
+
+    return policy_words(tolerances)
 
 
 def _notes(scenario: Any, *more: str) -> list[str]:
@@ -114,11 +105,8 @@ def _closed_form_row(counts: Any, tolerance: float) -> float:
 
 
 def _spatial(scenario: Any, out: Path) -> Any:
-    import pandas as pd
-
     from assignopt.reassign import race_proportional_reassignment
-    from assignopt.report import Report
-    from assignopt.scenario_run import _flow_layer, _map_layers, _policy_bars
+    from assignopt.report.sections import assignment_headline, assignment_report
     from assignopt.spatial.assign import school_compositions
     from assignopt.workflows.assign import AssignResult, distances_of, load, solve
 
@@ -131,80 +119,30 @@ def _spatial(scenario: Any, out: Path) -> Any:
     district = load(requests[0])
     distances = distances_of(district, requests[0])
     counts = district.counts()
-    rows, flows_layers, files, figures, tables = [], {}, [], [], []
-    results = []
+    results, files, extra = [], [], []
     for request in requests:
         folder = check_output_dir(out / f"tolerance_{request.tolerance:.2f}")
         result = AssignResult(assignment=solve(district, request, distances))
-        paths = result.write(folder)
+        files.append(result.write(folder))
         assignment = result.assignment
         results.append(assignment)
-        files += [paths["geopackage"], paths["schools_csv"]]
-        s = assignment.summary()
-        row = {
-            "tolerance": request.tolerance,
-            "V residential": s["v_residential"],
-            "V nearest school": s["v_nearest"],
-            "V probable (balanced)": s["v_assigned"],
-        }
+        row = {}
         if methods["reassignment"]:
             near = school_compositions(counts, assignment.nearest.flows)
             row["V reassignment (lower estimate)"] = race_proportional_reassignment(
                 near.sum(axis=2), near[:, :, 0].sum(axis=1), request.tolerance
             ).v_after
-        if methods["lp"]:
-            row["V possible min"] = s["possible"]["v_min"]
-            row["V possible max"] = s["possible"]["v_max"]
         if methods["closed_forms"]:
             row["closed form V/(1-2d)"] = _closed_form_row(counts, request.tolerance)
-        row["mean km"] = s["mean_km"]
-        row["moved from nearest school"] = s["travel"]["assigned"]["share_not_nearest"]
-        rows.append(row)
-        flows_layers[f"±{request.tolerance:.2f}"] = _flow_layer(assignment)
-        tables.append(
-            (
-                f"Schools at tolerance ±{request.tolerance:.2f}",
-                assignment.school_table().round(4),
-            )
-        )
-        figures.append(
-            (f"Static map of the assignment at tolerance ±{request.tolerance:.2f}.", paths["map"])
-        )
-    headline = pd.DataFrame(rows)
-    figures.insert(
-        0,
-        (
-            "Racial segregation by policy: residential pattern, nearest school, "
-            "balanced assignment, and what the policy makes possible.",
-            _policy_bars(headline, out / "segregation_by_policy.png"),
-        ),
-    )
-    first = headline.iloc[0]
-    findings = [
-        f"Residential segregation V = {first['V residential']:.3f}; nearest-school "
-        f"assignment gives V = {first['V nearest school']:.3f}."
-    ]
-    for _, row in headline.iterrows():
-        text = f"Tolerance ±{row['tolerance']:.2f}: probable V = {row['V probable (balanced)']:.3f}"
-        if "V possible max" in row:
-            text += (
-                f"; possible between {row['V possible min']:.3f} and {row['V possible max']:.3f}"
-            )
-        findings.append(text + f"; mean travel {row['mean km']:.2f} km.")
-    layers = None
-    if scenario.outputs.get("map", True):
-        layers = _map_layers(district, results[0], flows_layers)
-    return Report(
-        scenario.outputs.get("title") or scenario.name,
-        QUESTION,
-        _policy_words(scenario.tolerances),
-        headline,
-        findings,
-        figures,
-        tables,
+        extra.append(row)
+    return assignment_report(
+        results,
         files,
-        layers,
-        _notes(scenario, *district.notes),
+        out,
+        title=scenario.outputs.get("title") or scenario.name,
+        headline=assignment_headline(results, extra),
+        notes=_notes(scenario, *district.notes),
+        interactive_map=scenario.outputs.get("map", True),
     )
 
 
@@ -220,7 +158,7 @@ def _possible_only(scenario: Any, out: Path) -> Any:
     import pandas as pd
 
     from assignopt.maxseg import minimum_segregation
-    from assignopt.report import Report
+    from assignopt.report import QUESTION, Report
     from assignopt.workflows.maxseg import bound_of, policy_of, population_of
 
     rows = []
@@ -261,7 +199,7 @@ def _possible_only(scenario: Any, out: Path) -> Any:
 def _model(scenario: Any, out: Path, quick: bool) -> Any:
     import pandas as pd
 
-    from assignopt.report import Report
+    from assignopt.report import QUESTION, Report
     from assignopt.workflows.base import run
 
     rows: dict[float, dict[str, Any]] = {}
@@ -300,6 +238,7 @@ def _model(scenario: Any, out: Path, quick: bool) -> Any:
             )
             tables.append(("Closed forms against the linear programs", result.summary))
             files += [paths["cases"], paths["summary"]]
+    headline = pd.DataFrame(list(rows.values()))
     findings = [
         f"Tolerance ±{r['tolerance']:.2f}: at most V = {r['LP possible max']:.3f} "
         f"({r['LP method']})."
@@ -310,13 +249,14 @@ def _model(scenario: Any, out: Path, quick: bool) -> Any:
         scenario.outputs.get("title") or scenario.name,
         QUESTION.replace("this district", "a district like this"),
         _policy_words(scenario.tolerances),
-        pd.DataFrame(list(rows.values())),
+        headline,
         findings,
         figures,
         tables,
         files,
         None,
         _notes(scenario),
+        headline_kinds={c: "index" for c in headline if c not in ("tolerance", "LP method")},
     )
 
 
@@ -326,17 +266,19 @@ def _model(scenario: Any, out: Path, quick: bool) -> Any:
 def _districts(scenario: Any, out: Path) -> Any:
     import pandas as pd
 
-    from assignopt.report import Report
+    from assignopt.report import QUESTION, Report
+    from assignopt.report.sections import districts_section
     from assignopt.workflows.base import run
 
-    rows, figures, tables, files = [], [], [], []
+    rows, sections = [], []
     for request in scenario.requests:
         tol = request.tolerance
         result = run(request, out=check_output_dir(out / f"tolerance_{tol:.2f}"))
         frame = result.frame
         paths = result.write(out / f"tolerance_{tol:.2f}")
-        figures.append((f"Districts at tolerance ±{tol:.2f}.", paths["png"]))
-        files.append(paths["csv"])
+        sections.append(
+            districts_section(tol, frame, paths["png"], [paths["csv"]], result.failures)
+        )
         rows.append(
             {
                 "tolerance": tol,
@@ -347,16 +289,11 @@ def _districts(scenario: Any, out: Path) -> Any:
                 "median V possible max": frame["v_possible_max"].median(),
             }
         )
-        tables.append((f"Districts at tolerance ±{tol:.2f}", frame.round(4)))
     return Report(
         scenario.outputs.get("title") or scenario.name,
         QUESTION,
         _policy_words(scenario.tolerances),
         pd.DataFrame(rows),
-        [],
-        figures,
-        tables,
-        files,
-        None,
-        _notes(scenario),
+        notes=_notes(scenario),
+        sections=sections,
     )
