@@ -318,6 +318,7 @@ def reports(tmp_path_factory):
     return pages
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", [m.stem for m in MODELS] + ["hostile"])
 def test_every_link_of_every_report_resolves(reports, name):
     path = reports[name]["report"]
@@ -331,6 +332,7 @@ def test_every_link_of_every_report_resolves(reports, name):
     assert {Path(f).resolve() for f in reports[name]["files"]} <= linked
 
 
+@pytest.mark.slow
 def test_every_tolerance_has_its_map_and_schools_table(reports):
     result = reports["sacramento"]
     page = _parse(result["report"])
@@ -353,6 +355,7 @@ def test_every_tolerance_has_its_map_and_schools_table(reports):
     ]
 
 
+@pytest.mark.slow
 def test_the_map_legend_and_tooltips_show_real_shares_and_ids(reports):
     page = _parse(reports["sacramento"]["report"])
     data = json.loads(page.scripts[0][1])
@@ -376,6 +379,7 @@ def test_the_map_legend_and_tooltips_show_real_shares_and_ids(reports):
     assert f"black: {format_count(black[0])}" in first["lines"]
 
 
+@pytest.mark.slow
 def test_hostile_names_stay_text_in_a_scenario_report(reports):
     page = _parse(reports["hostile"]["report"])
     assert [attrs.get("type") for attrs, _ in page.scripts] == ["application/json", None, None]
@@ -397,6 +401,7 @@ def test_hostile_names_stay_text_in_a_scenario_report(reports):
     ]
 
 
+@pytest.mark.slow
 def test_a_single_assignment_writes_its_own_report(tmp_path):
     """What an assign run does: one result, its files beside report.html, links resolving."""
     city = synthetic_city(4, 0.5, 0.5, n_schools=4, seed=2)  # whole neighborhoods fit at ±0.40
@@ -420,6 +425,7 @@ def test_a_single_assignment_writes_its_own_report(tmp_path):
     assert ids == [str(k) for k in range(1, 17)]
 
 
+@pytest.mark.slow
 def test_assign_writes_its_report_with_resolving_links(tmp_path):
     """`assignopt assign` writes report.html beside its files (same report module)."""
     from click.testing import CliRunner

@@ -12,7 +12,8 @@ from assignopt.errors import InputError
 from assignopt.scenario import load_scenario
 from assignopt.workflows.scenario import run_scenario
 
-MODELS = sorted(Path("models").glob("*.toml"))
+ROOT = Path(__file__).resolve().parent.parent
+MODELS = sorted((ROOT / "models").glob("*.toml"))
 
 
 def test_the_shipped_models_are_there():
@@ -26,6 +27,7 @@ def test_the_shipped_models_are_there():
     } <= names
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", MODELS, ids=lambda p: p.stem)
 def test_every_model_runs(model, tmp_path):
     scenario = load_scenario(model)
@@ -39,22 +41,24 @@ def test_every_model_runs(model, tmp_path):
         assert value >= -1e-12  # every index, share and distance is non-negative
 
 
+@pytest.mark.slow
 def test_stylized_cities_make_the_literature_point(tmp_path):
     together = run_scenario(
-        load_scenario("models/stylized_city_poor_together.toml"), tmp_path / "a"
+        load_scenario(ROOT / "models" / "stylized_city_poor_together.toml"), tmp_path / "a"
     )["headline"][0]
-    apart = run_scenario(load_scenario("models/stylized_city_races_apart.toml"), tmp_path / "b")[
-        "headline"
-    ][0]
+    apart = run_scenario(
+        load_scenario(ROOT / "models" / "stylized_city_races_apart.toml"), tmp_path / "b"
+    )["headline"][0]
     cut = 1 - together["V probable (balanced)"] / together["V nearest school"]
     barely = 1 - apart["V probable (balanced)"] / apart["V nearest school"]
     assert cut > 0.3  # income balance cuts racial segregation sharply...
     assert abs(barely) < 0.1  # ...and barely moves it where each race lives with its own poor
 
 
+@pytest.mark.slow
 def test_sacramento_report_via_cli(tmp_path):
     result = CliRunner().invoke(
-        main, ["run", "models/sacramento.toml", "--out", str(tmp_path), "--json"]
+        main, ["run", str(ROOT / "models" / "sacramento.toml"), "--out", str(tmp_path), "--json"]
     )
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
@@ -112,8 +116,12 @@ def test_bad_model_files_are_named(tmp_path, text, message):
         load_scenario(path)
 
 
+@pytest.mark.slow
 def test_several_models_run_as_a_batch(tmp_path):
-    models = ["models/stylized_city_poor_together.toml", "models/dichotomous_verification.toml"]
+    models = [
+        str(ROOT / "models" / "stylized_city_poor_together.toml"),
+        str(ROOT / "models" / "dichotomous_verification.toml"),
+    ]
     args = ["run", *models, "--out", str(tmp_path), "--quick", "--workers", "2", "--json"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
@@ -127,6 +135,7 @@ def test_several_models_run_as_a_batch(tmp_path):
     assert (tmp_path / "stylized_city_poor_together" / "report.html").stat().st_mtime_ns == stamp
 
 
+@pytest.mark.slow
 def test_assignment_options_reach_the_spatial_method(tmp_path):
     """[assignment] integer = true sends whole neighborhoods (the MILP) in every policy run."""
     model = tmp_path / "city.toml"
