@@ -275,8 +275,9 @@ def assignment_map(results: Sequence[AssignmentResult], max_lines: int = 1500) -
 
 def policy_bars(headline: pd.DataFrame, path: str | Path) -> Path:
     """Bar chart of V by policy (residential, nearest, reassignment, probable, possible)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+
+    from assignopt.plotting import save_figure
 
     columns = [
         c
@@ -304,8 +305,7 @@ def policy_bars(headline: pd.DataFrame, path: str | Path) -> Path:
     ax.set_ylim(0, 1.05)
     ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     ax.grid(axis="y", alpha=0.3)
-    FigureCanvasAgg(fig)
-    fig.savefig(path, dpi=140, bbox_inches="tight")
+    save_figure(fig, path, dpi=140)
     return Path(path)
 
 
