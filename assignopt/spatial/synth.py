@@ -47,12 +47,20 @@ from assignopt.spatial.district import District
 
 __all__ = [
     "INCOME_ARRANGEMENTS",
+    "LITERATURE_MEAN",
+    "US_RANGE",
     "realized_segregation",
     "segregated_city",
     "synthetic_city",
 ]
 
 INCOME_ARRANGEMENTS = ("independent", "aligned")
+#: The literature's Figure 5 as its text states it: means over US cities of residential racial
+#: V and within-race income V of Black and of White families.
+LITERATURE_MEAN = {"residential_v": 0.31, "income_v_black": 0.12, "income_v_white": 0.09}
+#: The US-like range of the experiment: from 0 up to twice those means (the text states the
+#: means only; twice them is this project's bound, not the literature's).
+US_RANGE = {key: 2 * value for key, value in LITERATURE_MEAN.items()}
 GROUPS = ("black", "white")
 
 
