@@ -59,7 +59,7 @@ def plot_sweep(summary: pd.DataFrame, path: str | Path) -> Path:
     tolerance = float(summary["tolerance"].iloc[0])
     scales = list(dict.fromkeys(zip(summary["noise"], summary["n_schools"])))
     columns = [a for a in TITLES if a in set(summary["income_arrangement"])]
-    fig = Figure(figsize=(5.2 * len(columns), 4.4 * len(scales)))
+    fig = Figure(figsize=(5.2 * len(columns), 4.6 * len(scales) + 0.4), layout="constrained")
     pairs = list(
         dict.fromkeys(zip(summary["income_v_black_target"], summary["income_v_white_target"]))
     )
@@ -130,7 +130,7 @@ def plot_sweep(summary: pd.DataFrame, path: str | Path) -> Path:
                 f"{schools} schools, {seeds} seeds",
                 fontsize=9,
             )
-            if row == 0:
+            if row == 0 and col == 0:
                 ax.legend(fontsize=6, loc="upper left")
     fig.suptitle(
         f"School V after income balance at tolerance d = {tolerance:.2f} "
