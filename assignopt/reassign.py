@@ -39,14 +39,6 @@ __all__ = [
     "relative_tolerance",
 ]
 
-BAND_EDGE_SENTENCE = (
-    "With a tolerance d the reassignment starts from the band [pi_p - d, pi_p + d]; when the "
-    "schools above the band would send out more poor students than the schools below it send "
-    "nonpoor ones (or the other way round), the edge on the lighter side is moved toward pi_p "
-    "until both sides move equally many students (the literature's Appendix E, Eq. E4), so the "
-    "band actually applied can be narrower than d; its edges are reported."
-)
-
 
 @dataclass(frozen=True)
 class Reassignment:
