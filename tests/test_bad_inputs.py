@@ -112,12 +112,15 @@ CASES = [
     ),
     Case(
         "sweep levels 0",
-        lambda t: ["sweep-residential", "--levels", "0", "--out", t],
+        lambda t: ["sweep-residential", "--tolerance", "0.1", "--levels", "0", "--out", t],
         2,
         "--levels",
     ),
     Case(
-        "sweep seeds 0", lambda t: ["sweep-residential", "--seeds", "0", "--out", t], 2, "--seeds"
+        "sweep seeds 0",
+        lambda t: ["sweep-residential", "--tolerance", "0.1", "--seeds", "0", "--out", t],
+        2,
+        "--seeds",
     ),
     Case(
         "tolerance 0.5",
@@ -158,6 +161,24 @@ CASES = [
         lambda t: ["maxseg", "--white-poverty", "0.2", "--black-poverty", "0.5", "--pair", "black"],
         2,
         "--pair",
+    ),
+    Case(
+        "sweep without a tolerance",
+        lambda t: ["sweep-residential", "--out", t],
+        2,
+        "Missing option '--tolerance'",
+    ),
+    Case(
+        "tolerance not a number",
+        lambda t: ["maxseg", "--tolerance", "abc"],
+        2,
+        "'abc' is not a valid float",
+    ),
+    Case(
+        "unknown flag",
+        lambda t: ["bounds", "--white-poverti", "0.2"],
+        2,
+        "No such option '--white-poverti'",
     ),
     # --- files --------------------------------------------------------------------------
     Case(

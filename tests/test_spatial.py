@@ -377,18 +377,24 @@ def test_synthetic_city_knobs():
         synthetic_city(5, 1.5, 0.0)
 
 
-def test_sweep_cli_writes_csv_and_png(tmp_path):
+def test_sweep_cli_writes_csv_summary_and_png(tmp_path):
     result = CliRunner().invoke(
         main,
         [
             "sweep-residential",
             "--out",
             str(tmp_path),
-            "--levels",
-            "2",
+            "--residential-v",
+            "0.2,0.8",
+            "--income-v",
+            "0.12/0.09",
+            "--noise",
+            "0.3",
             "--seeds",
-            "1",
+            "2",
             "--grid",
+            "4",
+            "--schools",
             "4",
             "--tolerance",
             "0.1",
@@ -398,13 +404,13 @@ def test_sweep_cli_writes_csv_and_png(tmp_path):
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
     frame = __import__("pandas").read_csv(out["files"]["csv"])
-    assert len(frame) == 2 * 2 * 2 * 1 == out["cities"]
+    # 2 residential levels x 1 income pair x 2 arrangements x 1 noise x 1 school count x 2 seeds
+    assert len(frame) == 2 * 1 * 2 * 1 * 1 * 2 == out["cities"]
+    assert out["files"]["csv"].endswith("sweep_residential_d0.10.csv")
     # Every balanced assignment stays within what the policy makes possible.
     assert (frame["v_assigned"] <= frame["v_max"] + 1e-9).all()
     with open(out["files"]["png"], "rb") as handle:
         assert handle.read(4) == b"\x89PNG"
-    result = CliRunner().invoke(main, ["synth", "--out", str(tmp_path / "c.gpkg"), "--json"])
-    assert json.loads(result.output)["residential_v"] > 0
 
 
 def test_road_network_distances_follow_the_graph():

@@ -138,18 +138,41 @@ class BoundsRequest(Request):
 
 
 class SynthRequest(Request):
-    """One seeded synthetic city (``assignopt synth``)."""
+    """One seeded synthetic city (``assignopt synth``).
+
+    Either the realized segregation (``residential_v`` and the within-race income V of each
+    group, met exactly) or the blend weights of the sorted patterns (``racial_segregation``,
+    ``income_segregation``).
+    """
 
     job: ClassVar[str] = "synth"
     grid: Annotated[int, Field(ge=2, le=500)] = 10
     racial_segregation: Rate = 0.5
     income_segregation: Rate = 0.5
+    residential_v: Rate | None = None
+    income_v_black: Rate | None = None
+    income_v_white: Rate | None = None
+    noise: Annotated[float, Field(ge=0.0, le=1.0)] = 0.3
     income_axis: Literal["independent", "aligned"] = "independent"
     black_share: Share = 0.4
     black_poverty: Rate = 0.4
     white_poverty: Rate = 0.15
     schools: Annotated[int, Field(ge=1)] = 9
     seed: int = 0
+
+    @model_validator(mode="after")
+    def _one_kind_of_knob(self) -> SynthRequest:
+        blend = {"racial_segregation", "income_segregation"} & self.model_fields_set
+        realized = {"residential_v", "income_v_black", "income_v_white"} & self.model_fields_set
+        if blend and realized:
+            raise ValueError(
+                "give the city's realized segregation ({residential_v}, {income_v_black}, "
+                "{income_v_white}) or the blend weights ({racial_segregation}, "
+                "{income_segregation}), not both"
+            )
+        if realized and self.residential_v is None:
+            raise ValueError("{income_v_black} and {income_v_white} need {residential_v}")
+        return self
 
 
 class MaxsegOptions(Request):
@@ -268,16 +291,67 @@ class DistrictsRequest(Request):
     _split = field_validator("groups", mode="before")(_split_list)
 
 
+def _pairs(value: Any) -> Any:
+    """``"0/0,0.12/0.09"`` -> ``[(0, 0), (0.12, 0.09)]`` (Black/White pairs)."""
+    if isinstance(value, str):
+        pairs = []
+        for part in _split_list(value):
+            black, sep, white = part.partition("/")
+            if not sep:
+                raise ValueError(f"write each pair as BLACK/WHITE, e.g. 0.12/0.09 (got {part!r})")
+            pairs.append((black.strip(), white.strip()))
+        return pairs
+    return value
+
+
 class SweepRequest(Request):
-    """The residential experiment (``assignopt sweep-residential``)."""
+    """The residential experiment (``assignopt sweep-residential``).
+
+    Cities are built to the realized residential racial V and the within-race income V of
+    each group; ``levels`` replaces ``residential_v`` by that many evenly spaced values from
+    0.1 to 1.0.
+    """
 
     job: ClassVar[str] = "sweep"
-    levels: Annotated[int, Field(ge=1, le=50)] = 6
+    tolerance: Tolerance
+    residential_v: Annotated[list[Rate], Field(min_length=1)] = [
+        0.1,
+        0.2,
+        0.31,
+        0.45,
+        0.62,
+        0.8,
+        1.0,
+    ]
+    income_v: Annotated[list[tuple[Rate, Rate]], Field(min_length=1)] = [
+        (0.0, 0.0),
+        (0.06, 0.045),
+        (0.12, 0.09),
+        (0.24, 0.18),
+        (0.5, 0.5),
+        (0.9, 0.9),
+    ]
+    levels: Annotated[int, Field(ge=1, le=50)] | None = None
+    arrangements: Annotated[list[Literal["independent", "aligned"]], Field(min_length=1)] = [
+        "independent",
+        "aligned",
+    ]
+    noise: Annotated[list[Annotated[float, Field(ge=0.0, le=1.0)]], Field(min_length=1)] = [
+        0.1,
+        0.3,
+    ]
+    schools: Annotated[list[Annotated[int, Field(ge=1)]], Field(min_length=1)] = [9]
     seeds: Annotated[int, Field(ge=1)] = 20
     grid: Annotated[int, Field(ge=2, le=200)] = 10
-    tolerance: Tolerance = 0.0
-    noise: Annotated[float, Field(ge=0.0)] | None = None
-    schools: Annotated[int, Field(ge=1)] | None = None
+    black_share: Share = 0.4
+    black_poverty: Rate = 0.4
+    white_poverty: Rate = 0.15
+    tie_break: Annotated[float, Field(ge=0.0)] = 1e-3
+
+    _split = field_validator("residential_v", "arrangements", "noise", "schools", mode="before")(
+        _split_list
+    )
+    _split_pairs = field_validator("income_v", mode="before")(_pairs)
 
 
 class VerifyRequest(Request):
