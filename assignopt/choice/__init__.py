@@ -1,0 +1,1 @@
+"""Controlled choice: students, logit preferences, deferred acceptance with income reserves."""
