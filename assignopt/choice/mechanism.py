@@ -257,6 +257,8 @@ def deferred_acceptance(
         If shapes disagree or ``lottery`` is not a permutation.
     """
     utility = np.asarray(utility)
+    if not np.issubdtype(utility.dtype, np.floating):
+        utility = utility.astype(np.float64)
     n, n_schools = utility.shape
     poor = np.asarray(poor, dtype=bool)
     lottery = np.asarray(lottery, dtype=np.int64)
@@ -280,7 +282,9 @@ def deferred_acceptance(
     school = np.full(n, -1, dtype=np.int64)
     cap, qp, qn, res = (rules.capacity, rules.poor_quota, rules.nonpoor_quota, rules.poor_reserve)
 
-    proposers = np.arange(n, dtype=np.int64)
+    # Proposers are kept in lottery order, so a stable sort by school groups them with every
+    # school's new applicants already in lottery order.
+    proposers = owner.copy()
     rounds = 0
     proposals = 0
     while proposers.size:
@@ -292,17 +296,20 @@ def deferred_acceptance(
             u[lot[:, None] >= cutoff[cls[proposers]]] = -np.inf
             if threshold is not None:
                 u[u < threshold[proposers, None]] = -np.inf
+            target = np.argmax(u, axis=1)
+            ok = u[np.arange(proposers.size), target] > -np.inf
         else:
-            u = utility
-        target = np.argmax(u, axis=1)
-        ok = u[np.arange(proposers.size), target] > -np.inf
+            target = np.argmax(utility, axis=1)[proposers]
+            ok = utility[proposers, target] > -np.inf
         proposers, target, lot = proposers[ok], target[ok], lot[ok]
         if not proposers.size:
             break
         rounds += 1
         proposals += proposers.size
         school[proposers] = target
-        order = np.lexsort((lot, target))
+        order = np.argsort(
+            target.astype(np.int16 if n_schools < 2**15 else np.int64), kind="stable"
+        )
         target_sorted = target[order]
         lot_sorted = lot[order]
         cls_sorted = cls[proposers][order]
@@ -315,7 +322,10 @@ def deferred_acceptance(
             for c in (0, 1):
                 add = new_lot[new_cls == c]
                 cur = held[c][j]
-                merged.append(np.sort(np.concatenate([cur, add])) if cur.size else add)
+                # Two sorted runs: a stable sort merges them in linear time.
+                merged.append(
+                    np.sort(np.concatenate([cur, add]), kind="stable") if cur.size else add
+                )
             ap, an = _admitted(merged[0], merged[1], cap[j], qp[j], qn[j], res[j])
             for c, a in ((0, ap), (1, an)):
                 lots = merged[c]
@@ -325,7 +335,7 @@ def deferred_acceptance(
                     rejected.append(lots[a:])
         if not rejected:
             break
-        proposers = owner[np.concatenate(rejected)]
+        proposers = owner[np.sort(np.concatenate(rejected))]
         school[proposers] = -1
     return Matching(school=school, rounds=rounds, proposals=int(proposals))
 
@@ -347,12 +357,14 @@ def list_rank(utility: np.ndarray, school: np.ndarray) -> np.ndarray:
         count toward the lower index, as in :func:`deferred_acceptance`).
     """
     n, n_schools = utility.shape
-    rank = np.full(n, -1, dtype=np.int64)
-    idx = np.flatnonzero(school >= 0)
-    if idx.size:
-        own_j = school[idx]
-        own = utility[idx, own_j][:, None]
-        row = utility[idx]
-        better = (row > own) | ((row == own) & (np.arange(n_schools)[None, :] < own_j[:, None]))
-        rank[idx] = better.sum(axis=1)
+    if n == 0:
+        return np.empty(0, dtype=np.int64)
+    own_j = np.maximum(school, 0)
+    own = utility[np.arange(n), own_j][:, None]
+    rank = (utility > own).view(np.uint8).sum(axis=1, dtype=np.int32).astype(np.int64)
+    tied = np.flatnonzero((utility == own).view(np.uint8).sum(axis=1, dtype=np.int32) > 1)
+    if tied.size:
+        before = np.arange(n_schools)[None, :] < own_j[tied, None]
+        rank[tied] += np.count_nonzero((utility[tied] == own[tied]) & before, axis=1)
+    rank[school < 0] = -1
     return rank
