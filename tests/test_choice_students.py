@@ -120,3 +120,18 @@ def test_preference_errors():
         )
     with pytest.raises(InputError, match="list_length"):
         LogitPreferences(list_length=0)
+
+
+def test_neighborhood_rows_same_as_student_matrix():
+    # The same seed gives the same utilities whether distances come per neighborhood (rows
+    # gathered inside) or already expanded per student.
+    rng = np.random.default_rng(6)
+    nb_distance = rng.uniform(0, 5, (4, 3))
+    neighborhood = rng.integers(0, 4, 50_000)
+    group = rng.integers(0, 2, 50_000)
+    prefs = LogitPreferences(distance_coefficient=[0.5, 0.8], school_effects=[0.0, 1.0, -1.0])
+    a = prefs.utility(nb_distance, group, 2, np.random.default_rng(1), neighborhood=neighborhood)
+    b = prefs.utility(nb_distance[neighborhood], group, 2, np.random.default_rng(1))
+    np.testing.assert_array_equal(a, b)
+    # And the input is left untouched.
+    assert np.all(nb_distance >= 0) and nb_distance.shape == (4, 3)

@@ -199,6 +199,21 @@ def _admitted(
     return ap, an
 
 
+def _mask_inadmissible(u: np.ndarray, lot: np.ndarray, cls: np.ndarray, cutoff: np.ndarray) -> None:
+    """Set -inf where a proposer's lottery number is at or above her class's cutoff.
+
+    Proposers come in lottery order, so at each school the inadmissible proposers of a class
+    are a suffix of that class's rows: one slice per school and class, no (m, J) temporaries.
+    """
+    for c in (0, 1):
+        rows = np.flatnonzero(cls == c)
+        if not rows.size:
+            continue
+        first = np.searchsorted(lot[rows], cutoff[c])
+        for j in np.flatnonzero(first < rows.size):
+            u[rows[first[j] :], j] = -np.inf
+
+
 def list_threshold(utility: np.ndarray, list_length: int | None) -> np.ndarray | None:
     """Each student's utility of her ``list_length``-th school (None: she ranks every school).
 
@@ -268,8 +283,6 @@ def deferred_acceptance(
         raise InputError(
             f"utility has {n_schools} school columns but the rules describe {rules.n_schools}"
         )
-    if not np.all(utility < np.inf):
-        raise InputError("utility must be finite or -inf (a school not ranked), never NaN or +inf")
     owner = np.full(n, -1, dtype=np.int64)
     owner[lottery] = np.arange(n)
     if n and owner.min() < 0:
@@ -293,14 +306,18 @@ def deferred_acceptance(
         lot = lottery[proposers]
         if rounds:
             u = utility[proposers]
-            u[lot[:, None] >= cutoff[cls[proposers]]] = -np.inf
+            _mask_inadmissible(u, lot, cls[proposers], cutoff)
             if threshold is not None:
                 u[u < threshold[proposers, None]] = -np.inf
             target = np.argmax(u, axis=1)
-            ok = u[np.arange(proposers.size), target] > -np.inf
+            best = u[np.arange(proposers.size), target]
         else:
             target = np.argmax(utility, axis=1)[proposers]
-            ok = utility[proposers, target] > -np.inf
+            best = utility[proposers, target]
+            # argmax stops at a NaN, so any NaN in a row shows up here.
+            if np.isnan(best).any():
+                raise InputError("utility must not contain NaN")
+        ok = best > -np.inf
         proposers, target, lot = proposers[ok], target[ok], lot[ok]
         if not proposers.size:
             break

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from assignopt.choice.mechanism import SchoolRules, deferred_acceptance
@@ -86,7 +88,7 @@ def place_nearest(
     school: np.ndarray,
     poor: np.ndarray,
     lottery: np.ndarray,
-    distance: np.ndarray,
+    distance: np.ndarray | Callable[[np.ndarray], np.ndarray],
     rules: SchoolRules,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Send every unassigned student to the nearest school with room for her income class.
@@ -103,8 +105,9 @@ def place_nearest(
         Shape ``(n,)`` bool.
     lottery : numpy.ndarray
         Shape ``(n,)``: the draw's lottery (a permutation).
-    distance : numpy.ndarray
-        Shape ``(n, J)``.
+    distance : numpy.ndarray or callable
+        Shape ``(n, J)``, or a function returning the distance rows ``(m, J)`` of the
+        students whose indices it is given.
     rules : SchoolRules
         The rules the lottery ran under.
 
@@ -122,7 +125,8 @@ def place_nearest(
         return out, placed
     left = remaining_rules(out, poor, rules)
     sub_lottery = np.argsort(np.argsort(lottery[idx], kind="stable"), kind="stable")
-    m = deferred_acceptance(-distance[idx].astype(np.float64), poor[idx], sub_lottery, left)
+    rows = distance(idx) if callable(distance) else np.asarray(distance)[idx]
+    m = deferred_acceptance(-np.asarray(rows, dtype=np.float64), poor[idx], sub_lottery, left)
     out[idx] = m.school
     placed[idx] = m.school >= 0
     return out, placed

@@ -120,13 +120,15 @@ class LogitPreferences:
         n_groups: int,
         rng: np.random.Generator | None = None,
         school_group_share: np.ndarray | None = None,
+        neighborhood: np.ndarray | None = None,
     ) -> np.ndarray:
         """Every student's utility of every school.
 
         Parameters
         ----------
         distance : numpy.ndarray
-            Shape ``(n, J)``: kilometres from each student to each school.
+            Shape ``(n, J)``: kilometres from each student to each school; or, with
+            ``neighborhood``, shape ``(N, J)`` from each neighborhood.
         group : numpy.ndarray
             Shape ``(n,)``: each student's group index.
         n_groups : int
@@ -135,29 +137,22 @@ class LogitPreferences:
             Source of the taste shocks (required when ``noise_scale > 0``).
         school_group_share : numpy.ndarray, optional
             Shape ``(J, G)``: each school's group shares as families see them.
+        neighborhood : numpy.ndarray, optional
+            Shape ``(n,)``: each student's row of a neighborhood ``distance`` matrix.
 
         Returns
         -------
         numpy.ndarray
             float32, shape ``(n, J)``.
         """
-        n, n_schools = distance.shape
+        n = group.size
+        n_schools = distance.shape[1]
         beta = _per_group(self.distance_coefficient, n_groups, "distance_coefficient")
         gamma = _per_group(
             self.own_group_share_coefficient, n_groups, "own_group_share_coefficient"
         )
-        if self.noise_scale > 0:
-            if rng is None:
-                raise InputError("preferences with a taste shock need a random generator")
-            u = gumbel_noise(rng, (n, n_schools))
-            if self.noise_scale != 1:
-                u *= np.float32(self.noise_scale)
-        else:
-            u = np.zeros((n, n_schools), dtype=np.float32)
-        if np.all(beta == beta[0]):
-            u -= np.float32(beta[0]) * distance
-        else:
-            u -= beta.astype(np.float32)[group][:, None] * distance
+        if self.noise_scale > 0 and rng is None:
+            raise InputError("preferences with a taste shock need a random generator")
         extra = np.zeros((n_groups, n_schools))
         if self.school_effects is not None:
             delta = np.asarray(self.school_effects, dtype=float)
@@ -173,8 +168,38 @@ class LogitPreferences:
             if share.shape != (n_schools, n_groups):
                 raise InputError(f"school_group_share must have shape ({n_schools}, {n_groups})")
             extra += gamma[:, None] * share.T
-        if np.any(extra != 0):
-            u += extra.astype(np.float32)[group]
+        # The deterministic part per group and distance row: -beta_g * dist + delta + gamma.
+        dist32 = np.asarray(distance, dtype=np.float32)
+        same_beta = bool(np.all(beta == beta[0]))
+        has_extra = bool(np.any(extra != 0))
+        extra32 = extra.astype(np.float32)
+        beta32 = beta.astype(np.float32)
+        u = np.empty((n, n_schools), dtype=np.float32)
+        # Blocks of rows keep the temporaries in cache.
+        block = max(1, (1 << 19) // max(n_schools, 1))
+        for start in range(0, n, block):
+            sl = slice(start, min(start + block, n))
+            out = u[sl]
+            if self.noise_scale > 0:
+                rng.standard_exponential(dtype=np.float32, out=out)
+                np.maximum(out, np.float32(1e-30), out=out)
+                np.log(out, out=out)
+                # out = log(E) = -Gumbel; the sign is flipped back below.
+                if self.noise_scale != 1:
+                    out *= np.float32(self.noise_scale)
+            else:
+                out[...] = 0
+            g = group[sl]
+            scale = beta32[0] if same_beta else beta32[g][:, None]
+            if neighborhood is not None:
+                d = dist32[neighborhood[sl]]  # a fresh copy: scale it in place
+                d *= scale
+            else:
+                d = dist32[sl] * scale
+            out += d
+            if has_extra:
+                out -= extra32[g]
+            np.negative(out, out=out)
         return u
 
     def rankings(self, utility: np.ndarray) -> np.ndarray:

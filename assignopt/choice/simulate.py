@@ -197,20 +197,45 @@ def run_draw(problem: ChoiceProblem, seed: np.random.SeedSequence | int) -> Draw
         polygons=None if use_matrix else problem.polygons,
         neighborhood_ids=problem.neighborhood_ids,
     )
-    distance = student_distance(
-        students,
-        school_points=problem.school_points,
-        neighborhood_distance=problem.neighborhood_distance if use_matrix else None,
-        scale=problem.distance_scale,
-    )
     prefs = problem.preferences
-    utility = prefs.utility(distance, students.group, n_groups, rng, problem.school_group_share)
+    if use_matrix:
+        # Students sit at their neighborhood: keep distances per neighborhood, gather rows.
+        nb_distance = np.asarray(problem.neighborhood_distance, dtype=np.float32) * np.float32(
+            problem.distance_scale
+        )
+        utility = prefs.utility(
+            nb_distance,
+            students.group,
+            n_groups,
+            rng,
+            problem.school_group_share,
+            neighborhood=students.neighborhood,
+        )
+
+        def distance_rows(idx: np.ndarray) -> np.ndarray:
+            return nb_distance[students.neighborhood[idx]]
+
+        def distance_to(idx: np.ndarray, to: np.ndarray) -> np.ndarray:
+            return nb_distance[students.neighborhood[idx], to]
+
+    else:
+        distance = student_distance(
+            students, school_points=problem.school_points, scale=problem.distance_scale
+        )
+        utility = prefs.utility(distance, students.group, n_groups, rng, problem.school_group_share)
+
+        def distance_rows(idx: np.ndarray) -> np.ndarray:
+            return distance[idx]
+
+        def distance_to(idx: np.ndarray, to: np.ndarray) -> np.ndarray:
+            return distance[idx, to]
+
     poor = students.income_class < problem.poor_classes
     lottery = rng.permutation(students.n)
     rules = problem.rules()
     matching = deferred_acceptance(utility, poor, lottery, rules, prefs.list_length)
     rank = list_rank(utility, matching.school)
-    school, late = place_nearest(matching.school, poor, lottery, distance, rules)
+    school, late = place_nearest(matching.school, poor, lottery, distance_rows, rules)
     removed = np.zeros(students.n, dtype=bool)
     if problem.reserve == "band":
         lo = max(problem.poverty_rate - problem.tolerance, 0.0)
@@ -226,7 +251,8 @@ def run_draw(problem: ChoiceProblem, seed: np.random.SeedSequence | int) -> Draw
     pair = by_group[:, list(problem.pair)].astype(float)
     poor_held = school_counts[:, :, : problem.poor_classes].sum(axis=(1, 2))
     kept_rank = np.where(at & ~late, rank, -1)
-    travel = distance[np.flatnonzero(at), school[at]]
+    assigned = np.flatnonzero(at)
+    travel = distance_to(assigned, school[assigned])
     return DrawOutcome(
         v=normalized_exposure(pair),
         d=dissimilarity(pair),
