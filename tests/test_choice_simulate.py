@@ -202,3 +202,17 @@ def test_problem_errors():
         ChoiceProblem(counts, cap, 0.1, neighborhood_distance=dist[:, :3])
     with pytest.raises(InputError, match="draws"):
         simulate_choice(ChoiceProblem(counts, cap, 0.1, neighborhood_distance=dist), draws=0)
+
+
+def test_to_dict_has_reporting_keys():
+    counts, cap, dist, _, _ = segregated_city(7)
+    summary = simulate_choice(
+        ChoiceProblem(counts, cap, 0.1, neighborhood_distance=dist), draws=2, seed=5
+    )
+    out = summary.to_dict()
+    keys = {"v_mean", "v_p05", "v_p95", "d_mean", "h_mean", "first_choice_share", "top3_share"}
+    keys |= {"unassigned", "unfilled_reserve_seats", "draws", "seed"}
+    assert keys <= set(out)
+    assert out["draws"] == 2 and out["seed"] == 5
+    # The mean over draws, recomputed from the draws themselves.
+    assert out["v_mean"] == pytest.approx(np.mean([d.v for d in summary.draws]))

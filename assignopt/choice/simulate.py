@@ -328,6 +328,21 @@ class ChoiceSummary:
         out["draws"] = float(len(self.draws))
         return out
 
+    def to_dict(self) -> dict[str, float | int]:
+        """The headline numbers under their reporting keys.
+
+        Returns
+        -------
+        dict
+            ``v_mean, v_p05, v_p95, d_mean, h_mean, first_choice_share, top3_share,
+            unassigned, unfilled_reserve_seats, draws, seed`` (means over draws for counts),
+            and the other entries of :meth:`stats`.
+        """
+        out: dict[str, float | int] = dict(self.stats())
+        out["draws"] = len(self.draws)
+        out["seed"] = self.seed
+        return out
+
     def school_counts(self) -> np.ndarray:
         """Shape ``(draws, J, G, K)``: students by draw, school, group and income class."""
         return np.stack([d.school_counts for d in self.draws])
