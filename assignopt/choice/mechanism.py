@@ -11,6 +11,13 @@ by its income-class rules (:class:`SchoolRules`):
   (minority reserves, Hafalir, Yenmez and Yildirim 2013, "Effective affirmative action in school
   choice", Theoretical Economics 8).
 
+Hard *lower* bounds per class can leave no assignment that is both fair and non-wasteful
+(Ehlers, Hafalir, Yenmez and Yildirim 2014, "School choice with controlled choice constraints:
+hard bounds versus soft bounds", JET 153), so ``band`` sets only upper quotas, on poor and on
+nonpoor students; the nonpoor quota is the band's lower edge for a school that fills its seats,
+and :func:`assignopt.choice.placement.enforce_band` keeps any school that does not fill inside
+the band by unassigning students.
+
 A school's choice from a set of applicants: drop the applicants of each class beyond its quota
 (worst lottery first); give the reserve seats to the best-lottery poor applicants left; fill the
 remaining seats from everyone left by lottery. This choice function is substitutable, so

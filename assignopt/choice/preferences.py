@@ -12,16 +12,19 @@ enrolment) and ``gamma_g`` the weight of that own-group share. A family ranks sc
 
 Where the defaults come from
 ----------------------------
-Discrete-choice studies of centralized school choice all find distance to be the dominant
-observed attribute of a ranked school and substantial heterogeneity across families:
-Hastings, Kane and Staiger (2005, "Parental preferences and school competition: evidence from a
-public school choice program", NBER w11805; Charlotte-Mecklenburg, mixed logit on parents' top
-three choices) report that "parents value proximity highly", with preferences differing by
-income and race; Pathak and Shi (2014, "Demand modeling, forecasting, and counterfactuals,
-part I", arXiv 1401.7359) forecast Boston's choice plan from logit demand models with distance
-as a core regressor; a study of magnet applications in a Florida district (Journal of School
-Choice 13(2), 2019, "Parental preferences in the choice for a specialty school") finds distance,
-academic quality, theme and "the high percentage of applicant's own race" the strongest factors.
+Discrete-choice studies of families' submitted school rankings find proximity among the
+strongest observed attributes of a school, and wide differences between families.
+Hastings, Kane and Staiger (2005, "Parental preferences and school competition: evidence from
+a public school choice program", NBER w11805; Charlotte-Mecklenburg, mixed logit on parents'
+top three choices) report that "parents value proximity highly", that the weight on a
+school's test scores rises with family income and the student's own achievement, and that
+preferences vary widely even after controlling for income, achievement and race. Pathak and
+Shi (2014, "Demand modeling, forecasting, and counterfactuals, part I", arXiv 1401.7359)
+forecast Boston's choice plan from discrete-choice demand models estimated on families'
+historical rankings. A study of magnet applications in a Florida district (Journal of School
+Choice 13(2), 2019, "Parental preferences in the choice for a specialty school") finds
+distance, academic quality, theme and "the high percentage of applicant's own race" the
+strongest factors.
 
 The numbers below are judgements, not estimates copied from those papers (their coefficients
 depend on the district, the units and what else the model controls for):
