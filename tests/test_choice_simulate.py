@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -154,6 +154,9 @@ def test_draws_reproducible_and_independent_of_scheduling():
         threaded = simulate_choice(problem, draws=4, seed=11, map_function=pool.map)
     np.testing.assert_array_equal(serial.school_counts(), threaded.school_counts())
     assert serial.stats() == threaded.stats()
+    with ProcessPoolExecutor(2) as pool:  # the problem and draw function must pickle
+        in_processes = simulate_choice(problem, draws=4, seed=11, map_function=pool.map)
+    np.testing.assert_array_equal(serial.school_counts(), in_processes.school_counts())
     other = simulate_choice(problem, draws=4, seed=12)
     assert not np.array_equal(serial.school_counts(), other.school_counts())
 
