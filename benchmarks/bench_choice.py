@@ -15,10 +15,11 @@ processes (median of ``--repeats``) and the CPU seconds the workers used, with V
 Measured 2026-11-25 on the 2-core development machine while other jobs kept its load average
 between 5 and 10 (so wall times are 2-4x what an idle machine gives): 100 draws, 3 repeats,
 296,854 students, d = 0.10, full lists. CPU seconds for all 100 draws (median): band 26.4,
-minimum 26.0, none 29.8 (about 0.25-0.30 s per draw: taste shocks and utilities ~40%, deferred
-acceptance ~40% in 18-20 rounds); wall 88 / 65 / 75 s under that load, about 15 s expected on
-two idle cores. With d = 0.05 and lists of 3 schools (47,000 students placed by the
-nearest-school fallback per draw): 0.44 s CPU per draw.
+minimum 26.0, none 29.8, i.e. 0.25-0.30 s per draw (in a profile: deferred acceptance about
+half, in 18-20 rounds; utilities with their taste shocks a quarter; list positions a sixth).
+Wall 88 / 65 / 75 s under that load; about 15 s expected on two idle cores. With d = 0.05 and
+lists of 3 schools (47,000 students placed by the nearest-school fallback per draw): 0.44 s
+CPU per draw.
 """
 
 from __future__ import annotations
