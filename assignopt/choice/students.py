@@ -202,7 +202,15 @@ def student_distance(
     s = np.asarray(school_points, dtype=np.float32)
     xy = students.xy.astype(np.float32)
     out = np.empty((students.n, s.shape[0]), dtype=np.float32)
-    for j in range(s.shape[0]):
-        out[:, j] = np.hypot(xy[:, 0] - s[j, 0], xy[:, 1] - s[j, 1])
+    # Blocks of rows keep the temporaries in cache.
+    block = max(1, (1 << 17) // max(s.shape[0], 1))
+    for start in range(0, students.n, block):
+        rows = slice(start, start + block)
+        dx = xy[rows, :1] - s[:, 0]
+        dy = xy[rows, 1:] - s[:, 1]
+        dx *= dx
+        dy *= dy
+        dx += dy
+        np.sqrt(dx, out=out[rows])
     out *= np.float32(scale)
     return out
