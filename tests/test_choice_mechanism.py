@@ -323,3 +323,48 @@ def test_bad_inputs():
         deferred_acceptance(np.array([[np.nan]]), np.zeros(1, bool), [0], SchoolRules.plain([1]))
     with pytest.raises(InputError, match="poor_reserve"):
         SchoolRules([1], [1], [1], [2])
+
+
+@pytest.mark.parametrize("mode", ["none", "band", "minimum"])
+def test_no_blocking_pair_medium_instance(mode):
+    # Hundreds of students and many rounds (tight seats, correlated tastes): the lottery
+    # cutoffs carried from round to round must still leave no blocking pair.
+    rng = np.random.default_rng(8)
+    n, n_schools = 400, 8
+    popularity = rng.normal(scale=2.0, size=n_schools)
+    utility = popularity + rng.normal(size=(n, n_schools))
+    poor = rng.random(n) < 0.35
+    lottery = rng.permutation(n)
+    seats = rng.multinomial(n, np.ones(n_schools) / n_schools)
+    rules = school_rules(seats, poor.mean(), 0.05, mode)
+    for list_length in (None, 3):
+        m = deferred_acceptance(utility, poor, lottery, rules, list_length)
+        assert m.rounds > 3
+        assert blocking_pairs(m.school, utility, poor, lottery, rules, list_length) == []
+
+
+def test_band_da_is_serial_dictatorship_with_quotas():
+    # One lottery and upper quotas per class only: the stable matching is unique and equals
+    # serial dictatorship in lottery order where each student takes her favourite school with
+    # a seat left and room in her class's quota (by induction on the lottery order).
+    rng = np.random.default_rng(9)
+    for _trial in range(5):
+        n, n_schools = 1500, 10
+        utility = rng.normal(size=(n, n_schools)) + rng.normal(scale=1.5, size=n_schools)
+        poor = rng.random(n) < 0.3
+        lottery = rng.permutation(n)
+        seats = rng.multinomial(n, np.ones(n_schools) / n_schools)
+        rules = school_rules(seats, poor.mean(), 0.05, "band")
+        left = rules.capacity.copy()
+        left_class = np.stack([rules.poor_quota.copy(), rules.nonpoor_quota.copy()])
+        expected = np.full(n, -1)
+        for i in np.argsort(lottery):
+            c = 0 if poor[i] else 1
+            for j in np.argsort(-utility[i], kind="stable"):
+                if left[j] and left_class[c, j]:
+                    expected[i] = j
+                    left[j] -= 1
+                    left_class[c, j] -= 1
+                    break
+        m = deferred_acceptance(utility, poor, lottery, rules)
+        np.testing.assert_array_equal(m.school, expected)

@@ -203,6 +203,16 @@ def test_problem_errors():
         ChoiceProblem(counts, cap, 0.1, "quota", neighborhood_distance=dist)
     with pytest.raises(InputError, match="neighborhood_distance has shape"):
         ChoiceProblem(counts, cap, 0.1, neighborhood_distance=dist[:, :3])
+    with pytest.raises(InputError, match="school 07: capacity"):
+        bad = cap.astype(float)
+        bad[1] = -3
+        ChoiceProblem(
+            counts,
+            bad,
+            0.1,
+            neighborhood_distance=dist,
+            school_ids=[f"{j:02d}" for j in range(6, 6 + cap.size)],
+        )
     with pytest.raises(InputError, match="draws"):
         simulate_choice(ChoiceProblem(counts, cap, 0.1, neighborhood_distance=dist), draws=0)
 

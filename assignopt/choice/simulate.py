@@ -101,7 +101,21 @@ class ChoiceProblem:
         n_groups = counts.shape[1]
         if len(set(self.pair)) != 2 or not all(0 <= g < n_groups for g in self.pair):
             raise InputError(f"pair must name two different groups among {n_groups}")
-        n_schools = np.asarray(self.capacity).size
+        cap = np.asarray(self.capacity, dtype=float)
+        n_schools = cap.size
+        if cap.ndim != 1:
+            raise InputError("capacity must have one entry per school")
+        if self.school_ids is not None and len(self.school_ids) != n_schools:
+            raise InputError(f"{len(self.school_ids)} school ids for {n_schools} capacities")
+        bad = np.flatnonzero(~np.isfinite(cap) | (cap < 0) | (cap != np.round(cap)))
+        if bad.size:
+            j = int(bad[0])
+            name = self.school_ids[j] if self.school_ids is not None else f"at position {j}"
+            raise InputError(
+                f"school {name}: capacity must be a non-negative whole number, got {cap[j]}"
+            )
+        if self.school_points is not None and np.shape(self.school_points) != (n_schools, 2):
+            raise InputError(f"school_points must have shape ({n_schools}, 2)")
         if self.neighborhood_distance is not None:
             shape = np.shape(self.neighborhood_distance)
             if shape != (counts.shape[0], n_schools):
