@@ -368,3 +368,11 @@ def test_band_da_is_serial_dictatorship_with_quotas():
                     break
         m = deferred_acceptance(utility, poor, lottery, rules)
         np.testing.assert_array_equal(m.school, expected)
+
+
+def test_first_choice_reported():
+    # Student 0 ranks school 1 first; student 1 ranks nothing (-inf everywhere).
+    utility = np.array([[0.0, 1.0], [-np.inf, -np.inf]])
+    m = deferred_acceptance(utility, np.zeros(2, bool), [1, 0], SchoolRules.plain([1, 1]))
+    np.testing.assert_array_equal(m.first_choice, [1, -1])
+    np.testing.assert_array_equal(m.school, [1, -1])

@@ -178,11 +178,14 @@ class Matching:
         Proposal rounds until no student was rejected.
     proposals : int
         Proposals made in all.
+    first_choice : numpy.ndarray
+        Shape ``(n,)``: each student's first choice, -1 when she ranks no school.
     """
 
     school: np.ndarray
     rounds: int
     proposals: int
+    first_choice: np.ndarray
 
 
 def _admitted(
@@ -300,6 +303,7 @@ def deferred_acceptance(
     cutoff = np.full((2, n_schools), big, dtype=np.int64)
     held = [[np.empty(0, np.int64) for _ in range(n_schools)] for _ in range(2)]
     school = np.full(n, -1, dtype=np.int64)
+    first_choice = np.full(n, -1, dtype=np.int64)
     cap, qp, qn, res = (rules.capacity, rules.poor_quota, rules.nonpoor_quota, rules.poor_reserve)
 
     # Proposers are kept in lottery order, so a stable sort by school groups them with every
@@ -325,6 +329,8 @@ def deferred_acceptance(
             if np.isnan(best).any():
                 raise InputError("utility must not contain NaN")
         ok = best > -np.inf
+        if not rounds:
+            first_choice[proposers[ok]] = target[ok]
         proposers, target, lot = proposers[ok], target[ok], lot[ok]
         if not proposers.size:
             break
@@ -361,7 +367,9 @@ def deferred_acceptance(
             break
         proposers = owner[np.sort(np.concatenate(rejected))]
         school[proposers] = -1
-    return Matching(school=school, rounds=rounds, proposals=int(proposals))
+    return Matching(
+        school=school, rounds=rounds, proposals=int(proposals), first_choice=first_choice
+    )
 
 
 def list_rank(utility: np.ndarray, school: np.ndarray) -> np.ndarray:

@@ -248,7 +248,14 @@ def run_draw(problem: ChoiceProblem, seed: np.random.SeedSequence | int) -> Draw
     lottery = rng.permutation(students.n)
     rules = problem.rules()
     matching = deferred_acceptance(utility, poor, lottery, rules, prefs.list_length)
-    rank = list_rank(utility, matching.school)
+    # List positions: a student at her first choice is at position 0; only the others need
+    # their rows compared.
+    placed = matching.school >= 0
+    at_first = placed & (matching.school == matching.first_choice)
+    others = np.flatnonzero(placed & ~at_first)
+    rank = np.where(at_first, 0, -1)
+    rank[others] = list_rank(utility[others], matching.school[others])
+    del utility
     school, late = place_nearest(matching.school, poor, lottery, distance_rows, rules)
     removed = np.zeros(students.n, dtype=bool)
     if problem.reserve == "band":
