@@ -12,14 +12,14 @@ process (with the DA rounds), then the wall time of ``--draws`` draws spread ove
 processes (median of ``--repeats``) and the CPU seconds the workers used, with V's mean and
 5-95% range. On a shared machine the wall time depends on the load; the CPU time much less.
 
-Measured 2026-11-25 on the 2-core development machine while other jobs kept its load average
-between 5 and 10 (so wall times are 2-4x what an idle machine gives): 100 draws, 3 repeats,
-296,854 students, d = 0.10, full lists. CPU seconds for all 100 draws (median): band 26.4,
-minimum 26.0, none 29.8, i.e. 0.25-0.30 s per draw (in a profile: deferred acceptance about
-half, in 18-20 rounds; utilities with their taste shocks a quarter; list positions a sixth).
-Wall 88 / 65 / 75 s under that load; about 15 s expected on two idle cores. With d = 0.05 and
-lists of 3 schools (47,000 students placed by the nearest-school fallback per draw): 0.44 s
-CPU per draw.
+Measured 2026-11-25 on the 2-core development machine, shared with other jobs (load average
+4-6, so wall times vary run to run): 100 draws, 3 repeats, 296,854 students, d = 0.10, full
+lists. Median CPU seconds for all 100 draws: band 27.5, minimum 26.3, none 26.0 (0.22-0.30 s
+per draw; in a profile deferred acceptance takes about half, in 18-20 rounds, and the
+utilities with their taste shocks a quarter). Median wall: band 55.8 s, minimum 24.5 s (best
+19.7 s), none 48.6 s; about 15 s expected on two idle cores. With d = 0.05 and lists of three
+schools (47,000 students a draw placed by the nearest-school fallback): 0.44 s CPU per draw.
+Students drawn uniformly inside 24-vertex polygons instead of at points: 0.5 s CPU per draw.
 """
 
 from __future__ import annotations
