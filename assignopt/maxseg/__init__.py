@@ -12,7 +12,9 @@ maximum over any number of schools is a linear program over school *types*:
   into cells and phi replaced by its interpolation over each cell: a certified
   ``[lower, upper]`` that closes as cells are split.
 
-:mod:`.drivers` chooses among them; :mod:`.result` holds the answer, :class:`SegregationBound`.
+:mod:`.drivers` chooses among them; :mod:`.result` holds the answer, :class:`SegregationBound`;
+:mod:`.pair` serves a two-group index between a named pair inside a multigroup population
+(``pair=("black", "white")``); :mod:`.memory` refuses models too large for memory.
 """
 
 from assignopt.maxseg.drivers import METHODS, maximum_segregation, minimum_segregation
