@@ -14,21 +14,25 @@ maximum over any number of schools is a linear program over school *types*:
 
 :mod:`.drivers` chooses among them; :mod:`.result` holds the answer, :class:`SegregationBound`;
 :mod:`.pair` serves a two-group index between a named pair inside a multigroup population
-(``pair=("black", "white")``); :mod:`.memory` refuses models too large for memory.
+(``pair=("black", "white")``); :mod:`.split` maximizes over every race x class split that
+units' margins allow; :mod:`.memory` refuses models too large for memory.
 """
 
 from assignopt.maxseg.drivers import METHODS, maximum_segregation, minimum_segregation
 from assignopt.maxseg.extreme import extreme_compositions
 from assignopt.maxseg.geometry import freudenthal_cells, school_terms
 from assignopt.maxseg.result import SegregationBound
+from assignopt.maxseg.split import SplitMaximum, maximum_over_splits
 from assignopt.policy import InfeasiblePolicyError
 
 __all__ = [
     "METHODS",
     "InfeasiblePolicyError",
     "SegregationBound",
+    "SplitMaximum",
     "extreme_compositions",
     "freudenthal_cells",
+    "maximum_over_splits",
     "maximum_segregation",
     "minimum_segregation",
     "school_terms",

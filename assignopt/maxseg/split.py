@@ -1,0 +1,259 @@
+"""The maximum over every race x class split that a district's margins allow.
+
+When each unit (neighborhood) gives its students by group ``R[n, m]`` and by income class
+``Q[n, k]`` but no crosstab, every split ``s[n, m, k] >= 0`` with those margins is possible.
+The policy's bands and the index's district shares depend only on the district's class and
+group totals, which every split shares; so the set of allowed school types is the same for
+every split, and only the supply of (group, class) cells, ``sum_n s[n]``, varies. The maximum
+over splits is therefore still one LP: the split variables join the school-type variables
+(extreme-point method), with the margin constraints (mathematics note, "Multigroup districts
+and unknown splits"). Beside it, the maximum under the proportional split
+``s[n, m, k] = R[n, m] Q[n, k] / t_n`` (every group has its unit's class mix).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from assignopt.errors import InputError
+from assignopt.lp import EXACT_OPTIONS, LinearProgram, solve
+from assignopt.maxseg.common import check_objective, raise_unsolved, size_bounds
+from assignopt.maxseg.drivers import maximum_segregation
+from assignopt.maxseg.extreme import exact_lp
+from assignopt.maxseg.geometry import IndexTerm
+from assignopt.maxseg.pair import check_pair, expand_witness, pair_population
+from assignopt.maxseg.result import SegregationBound
+from assignopt.policy import Policy
+from assignopt.population import Population
+from assignopt.validation import check_count_table
+from assignopt.witness import Witness
+
+__all__ = ["SplitMaximum", "maximum_over_splits", "proportional_split"]
+
+
+@dataclass(frozen=True)
+class SplitMaximum:
+    """The maximum over consistent splits, beside the maximum under the proportional split.
+
+    Attributes
+    ----------
+    maximum : SegregationBound
+        Over every split with the units' margins; its witness's population is the
+        maximizing split's district table.
+    proportional : SegregationBound
+        Under the proportional split.
+    split : numpy.ndarray
+        A maximizing split, ``(N, M, K)``.
+    """
+
+    maximum: SegregationBound
+    proportional: SegregationBound
+    split: np.ndarray
+
+    def to_dict(self) -> dict:
+        """JSON-ready: the maximum's keys, and the proportional split's bracket beside them."""
+        out = self.maximum.to_dict()
+        out["split"] = "unknown (maximum over every split with the units' margins)"
+        out["proportional_lower"] = self.proportional.lower
+        out["proportional_upper"] = self.proportional.upper
+        return out
+
+
+def _check_margins(
+    race: np.ndarray,
+    classes: np.ndarray,
+    groups: Sequence[str],
+    class_labels: Sequence[str],
+    units: Sequence[str] | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    race = np.asarray(race, dtype=float)
+    classes = np.asarray(classes, dtype=float)
+    if race.ndim != 2 or race.shape[1] != len(groups):
+        raise InputError(f"race must have shape (units, {len(groups)} groups), got {race.shape}")
+    if classes.ndim != 2 or classes.shape[1] != len(class_labels):
+        raise InputError(
+            f"classes must have shape (units, {len(class_labels)} classes), got {classes.shape}"
+        )
+    if race.shape[0] != classes.shape[0] or race.shape[0] == 0:
+        raise InputError(
+            f"race and classes must describe the same units, got {race.shape[0]} and "
+            f"{classes.shape[0]}"
+        )
+    if units is not None and len(units) != race.shape[0]:
+        raise InputError(f"{len(units)} unit ids for {race.shape[0]} units")
+    check_count_table(race, list(groups), name="race", rows=units)
+    check_count_table(classes, list(class_labels), name="classes", rows=units)
+    t_race, t_class = race.sum(axis=1), classes.sum(axis=1)
+    off = np.abs(t_race - t_class) > 1e-9 * np.maximum(t_race, 1.0)
+    if off.any():
+        n = int(np.flatnonzero(off)[0])
+        name = repr(str(units[n])) if units is not None else f"at position {n}"
+        raise InputError(
+            f"unit {name} has {t_race[n]:.6g} students by group but {t_class[n]:.6g} by class; "
+            "a split needs both margins to count the same students"
+        )
+    return race, classes
+
+
+def proportional_split(race: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """``s[n, m, k] = R[n, m] Q[n, k] / t_n``: every group with its unit's class mix."""
+    t = race.sum(axis=1)
+    safe = np.where(t > 0, t, 1.0)
+    return race[:, :, None] * classes[:, None, :] / safe[:, None, None]
+
+
+def maximum_over_splits(
+    race: np.ndarray,
+    classes: np.ndarray,
+    groups: Sequence[str],
+    class_labels: Sequence[str],
+    policy: Policy | None = None,
+    objective: str = "V",
+    *,
+    pair: tuple[str, str] | None = None,
+    units: Sequence[str] | None = None,
+    solver: str = "highs",
+    time_limit: float | None = None,
+) -> SplitMaximum:
+    """The largest segregation under ``policy`` over every split consistent with the margins.
+
+    Parameters
+    ----------
+    race : array_like
+        Students by unit and group, ``(N, M)``.
+    classes : array_like
+        Students by unit and income class, ``(N, K)`` (same unit totals).
+    groups, class_labels : sequence of str
+        Labels of the M groups and K classes (poorest first).
+    policy : Policy, optional
+        The policy (income bands only: a second attribute has no margins here).
+    objective : {"V", "H", "D", "R"}
+        Index.
+    pair : (str, str), optional
+        Two groups of a multigroup population (see :func:`maximum_segregation`).
+    units : sequence of str, optional
+        Unit ids, named in messages.
+    solver : {"highs", "cbc", "pulp-highs"}
+        LP solver.
+    time_limit : float, optional
+        Seconds per solver call.
+
+    Returns
+    -------
+    SplitMaximum
+
+    Raises
+    ------
+    InputError
+        On inconsistent margins, a policy with size bounds, or a policy whose school types
+        are too many to enumerate (the split LP uses the extreme-point method).
+    """
+    policy = policy or Policy()
+    start = time.perf_counter()
+    race, classes = _check_margins(race, classes, groups, class_labels, units)
+    groups, class_labels = tuple(map(str, groups)), tuple(map(str, class_labels))
+    proportional_cells = proportional_split(race, classes)
+    population = Population.from_class_table(proportional_cells.sum(axis=0), groups, class_labels)
+    pair = check_pair(population, pair, objective)
+    check_objective(population, objective, pair is not None)
+    if size_bounds(policy) is not None:
+        raise InputError("split='unknown' takes no min_school_share: the LP has no size bounds")
+    proportional = maximum_segregation(
+        population, policy, objective, pair=pair, solver=solver, time_limit=time_limit
+    )
+    model = population if pair is None else pair_population(population, pair)
+    rules = policy.rules(model)  # the same for every split: class shares are the margins'
+    pair_in_model = (0, 1) if pair is not None and model.n_groups > 2 else None
+    term = IndexTerm(objective, model.group_shares, pair_in_model)
+    built = exact_lp(model, rules, term)
+    if built is None:
+        raise InputError(
+            "split='unknown' solves the extreme-point LP, and this policy has too many school "
+            "types to enumerate; use fewer income classes (e.g. poverty status)"
+        )
+    types_lp, points = built
+    lp, n_types = _split_lp(types_lp, race, classes, population, model, pair)
+    solution = solve(lp, solver, time_limit, EXACT_OPTIONS)
+    raise_unsolved(solution, "split LP")
+    x = np.maximum(solution.x, 0.0)
+    mass, split = x[:n_types], x[n_types:].reshape(race.shape[0], len(groups), len(class_labels))
+    chosen = Population.from_class_table(split.sum(axis=0), groups, class_labels)
+    chosen_model = chosen if pair is None else pair_population(chosen, pair)
+    used = mass > 1e-12
+    schools = (mass[used, None] * points[used]).reshape(
+        -1, model.n_groups, model.n_categories
+    ) * population.total
+    witness = Witness(schools, chosen_model, pair=pair if pair_in_model else None)
+    if pair is not None:
+        witness = expand_witness(witness, chosen, pair)
+    value = witness.index(objective)
+    bound = SegregationBound(
+        objective=objective,
+        sense="max",
+        lower=value,
+        upper=max(min(solution.objective, 1.0), value),
+        exact=True,
+        method="extreme-point LP over splits",
+        status=solution.status,
+        solver=solution.solver,
+        seconds=time.perf_counter() - start,
+        build_seconds=0.0,
+        solve_seconds=solution.seconds,
+        iterations=1,
+        witness=witness,
+        n_variables=lp.shape[1],
+        n_constraints=lp.shape[0],
+        notes=[
+            f"{n_types} extreme school types; the race x class split of {race.shape[0]} units "
+            "chosen with the LP (any split with the units' group and class totals)"
+        ],
+        pair=pair,
+    )
+    return SplitMaximum(bound, proportional, split)
+
+
+def _split_lp(types_lp, race, classes, population, model, pair):
+    """The types LP with its fixed supply replaced by the split variables' sums."""
+    n_units, m_full = race.shape
+    k_n = classes.shape[1]
+    n_types = types_lp.shape[1]
+    n_split = n_units * m_full * k_n
+    split_id = n_types + np.arange(n_split).reshape(n_units, m_full, k_n)
+    # Model group of each full group: the pair first, fillers merged.
+    if pair is None:
+        to_model = np.arange(m_full)
+    else:
+        idx = [population.groups.index(g) for g in pair]
+        to_model = np.full(m_full, 2)
+        to_model[idx[0]], to_model[idx[1]] = 0, 1
+    supply = types_lp.matrix.tocoo()
+    rows, cols, vals = [supply.row], [supply.col], [supply.data]
+    # Supply rows (model group, class): types' mass - sum_n s[n, m, k] / T = 0.
+    cell_row = to_model[None, :, None] * k_n + np.arange(k_n)[None, None, :]
+    rows.append(np.broadcast_to(cell_row, split_id.shape).ravel())
+    cols.append(split_id.ravel())
+    vals.append(np.full(n_split, -1.0 / population.total))
+    n_rows = model.n_groups * k_n
+    lo, hi = [np.zeros(n_rows)], [np.zeros(n_rows)]
+    # Margins: sum_k s[n, m, k] = R[n, m]; sum_m s[n, m, k] = Q[n, k].
+    race_row = n_rows + np.arange(n_units * m_full).reshape(n_units, m_full)
+    rows.append(np.broadcast_to(race_row[:, :, None], split_id.shape).ravel())
+    cols.append(split_id.ravel())
+    vals.append(np.ones(n_split))
+    n_rows += n_units * m_full
+    class_row = n_rows + np.arange(n_units * k_n).reshape(n_units, k_n)
+    rows.append(np.broadcast_to(class_row[:, None, :], split_id.shape).ravel())
+    cols.append(split_id.ravel())
+    vals.append(np.ones(n_split))
+    n_rows += n_units * k_n
+    lo += [race.ravel(), classes.ravel()]
+    hi += [race.ravel(), classes.ravel()]
+    cost = np.concatenate([types_lp.cost, np.zeros(n_split)])
+    lp = LinearProgram.from_triplets(
+        rows, cols, vals, (n_rows, n_types + n_split), cost, lo, hi, maximize=True
+    )
+    return lp, n_types
