@@ -162,8 +162,7 @@ def _grid_pair_maximum(counts, tolerance, objective, n_grid):
 
 # Poverty status, two small filler groups: the extreme-point LP.
 DICHOTOMOUS = np.array([[30.0, 20.0], [10.0, 60.0], [3.0, 2.0], [2.0, 5.0]])
-# Four income classes, one filler group: the bracket over the 3-group simplex (its uniform
-# refinement is slow below a gap of 1e-3, so the bracket cases keep that gap).
+# Four income classes, one filler group: the bracket over fans of the 3-group simplex.
 CLASSES = np.array([[30.0, 20.0, 10.0, 5.0], [5.0, 10.0, 20.0, 40.0], [3.0, 2.0, 2.0, 3.0]])
 
 
@@ -173,8 +172,9 @@ CLASSES = np.array([[30.0, 20.0, 10.0, 5.0], [5.0, 10.0, 20.0, 40.0], [3.0, 2.0,
         (DICHOTOMOUS, 0.05, "V", 1e-6),
         (DICHOTOMOUS, 0.05, "D", 1e-6),
         (DICHOTOMOUS, 0.05, "H", 1e-6),
-        (CLASSES, 0.02, "V", 1e-3),
-        (CLASSES, 0.02, "D", 1e-3),
+        (CLASSES, 0.02, "V", 1e-6),
+        (CLASSES, 0.02, "D", 1e-6),
+        (CLASSES, 0.02, "H", 1e-6),
     ],
 )
 def test_pair_maximum_agrees_with_an_independent_grid_lp(counts, tolerance, objective, gap):
@@ -191,6 +191,19 @@ def test_pair_maximum_agrees_with_an_independent_grid_lp(counts, tolerance, obje
     assert grid >= result.lower - 1e-3
     # Without fillers the pair would face its own band and could only do worse or equal.
     assert result.upper <= 1.0 + 1e-12
+
+
+@pytest.mark.parametrize("objective", ["V", "D", "H"])
+def test_the_fan_bracket_agrees_with_the_extreme_point_lp(objective):
+    population = Population.from_class_table(DICHOTOMOUS, ("g0", "g1", "g2", "g3"))
+    exact = maximum_segregation(population, Policy(0.05), objective, pair=("g0", "g1"))
+    bracket = maximum_segregation(
+        population, Policy(0.05), objective, pair=("g0", "g1"), method="bracket", gap=1e-7
+    )
+    assert exact.method == "extreme-point LP" and bracket.method == "bracket LP"
+    assert bracket.lower - 1e-9 <= exact.lower <= bracket.upper + 1e-9
+    assert bracket.upper - bracket.lower <= 1e-7
+    assert_witness_sound(bracket, population, Policy(0.05), objective)
 
 
 def test_pair_with_the_second_attribute_and_a_swapped_order():

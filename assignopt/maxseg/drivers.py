@@ -196,7 +196,7 @@ def _maximum(
                 "column generation needs two groups, income-class bands only and no size "
                 "bounds; use method='bracket'"
             )
-    if population.n_groups == 2:
+    if population.n_groups == 2 or term.pair is not None:
         return bracket_two_groups(
             population,
             rules,
