@@ -234,18 +234,21 @@ def check_not_a_total(matrix: np.ndarray, labels: Sequence[str], *, name: str) -
     """Refuse a group column that equals the sum of the other groups in every unit.
 
     Such a column is a total (all students) read as a group: every index computed with it
-    would be wrong without a word. Checked with three or more columns and two or more units
-    with students (with fewer, equality can be a coincidence).
+    would be wrong without a word. Checked with three or more columns, three or more units
+    with students, and at least two other columns with students (with fewer, equality can
+    be a coincidence or a duplicated column).
 
     Raises
     ------
     InputError
         Naming the column and the columns it sums.
     """
-    if matrix.ndim != 2 or matrix.shape[1] < 3 or np.count_nonzero(matrix.sum(axis=1)) < 2:
+    if matrix.ndim != 2 or matrix.shape[1] < 3 or np.count_nonzero(matrix.sum(axis=1)) < 3:
         return
     rest = matrix.sum(axis=1, keepdims=True) - matrix
     equal = np.isclose(matrix, rest, rtol=1e-9, atol=0.0).all(axis=0)
+    present = matrix.sum(axis=0) > 0
+    equal &= (np.count_nonzero(present) - present) >= 2  # two other groups with students
     if equal.any():
         k = int(np.flatnonzero(equal)[0])
         others = [labels[j] for j in range(len(labels)) if j != k]
