@@ -109,20 +109,7 @@ def maximum_segregation(
         raise InputError(f"gap must be positive, got {gap}")
     if method not in METHODS:
         raise InputError(f"method must be auto, extreme, colgen or bracket, got {method!r}")
-    if pair is None:
-        return _maximum(
-            population,
-            policy,
-            objective,
-            None,
-            gap,
-            solver,
-            method,
-            max_iterations,
-            time_limit,
-            memory_limit,
-        )
-    model = pair_population(population, pair)
+    model = population if pair is None else pair_population(population, pair)
     result = _maximum(
         model,
         policy,
@@ -135,6 +122,8 @@ def maximum_segregation(
         time_limit,
         memory_limit,
     )
+    if pair is None:
+        return result
     witness = expand_witness(result.witness, population, pair)
     notes = list(result.notes)
     if model.n_groups > 2:
