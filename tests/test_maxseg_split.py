@@ -92,3 +92,48 @@ def test_inconsistent_margins_are_refused_naming_the_unit():
         maximum_over_splits(
             RACE, classes, GROUPS, CLASSES, Policy(0.1), units=["06067000100", "06067001101"]
         )
+
+
+THREE_CLASSES = ("low", "middle", "high")
+RACE_3 = np.array([[40.0, 20.0, 10.0], [10.0, 60.0, 15.0], [25.0, 25.0, 5.0]])
+CLASS_3 = np.array([[30.0, 25.0, 15.0], [15.0, 30.0, 40.0], [20.0, 20.0, 15.0]])
+
+
+@pytest.mark.parametrize(
+    ("groups", "pair", "objective"),
+    [
+        (("black", "white", "asian"), ("black", "white"), "V"),
+        (("black", "white", "asian"), ("black", "white"), "H"),
+        (("black", "white", "asian"), None, "R"),
+    ],
+)
+def test_the_bracket_over_splits_contains_the_extreme_point_value(groups, pair, objective):
+    # Two methods built differently (enumerated vertices vs. cells with interpolation), the
+    # same split variables: the exact value lies inside the bracket.
+    policy = Policy(0.05)
+    args = (RACE_3, CLASS_3, groups, THREE_CLASSES, policy, objective)
+    exact = maximum_over_splits(*args, pair=pair, method="extreme")
+    bracket = maximum_over_splits(*args, pair=pair, method="bracket", gap=1e-3)
+    assert exact.maximum.method == "extreme-point LP over splits"
+    assert (
+        bracket.maximum.method.startswith("bracket LP") and "over splits" in bracket.maximum.method
+    )
+    assert bracket.maximum.lower - 1e-9 <= exact.maximum.lower <= bracket.maximum.upper + 1e-9
+    for result in (exact, bracket):
+        witness = result.maximum.witness
+        assert witness.index(objective) == pytest.approx(result.maximum.lower, abs=1e-9)
+        assert policy.violations(witness.schools, witness.population) == []
+        assert result.split.sum(axis=2) == pytest.approx(RACE_3, abs=1e-6)
+        assert result.split.sum(axis=1) == pytest.approx(CLASS_3, abs=1e-6)
+        assert result.maximum.lower >= result.proportional.lower - 1e-3
+
+
+def test_a_forced_split_in_the_bracket_equals_the_proportional_one():
+    # Every unit holds one class only: one split has these margins.
+    race = np.array([[40.0, 20.0], [10.0, 60.0], [25.0, 25.0]])
+    classes = np.array([[60.0, 0.0, 0.0], [0.0, 70.0, 0.0], [0.0, 0.0, 50.0]])
+    result = maximum_over_splits(
+        race, classes, GROUPS, THREE_CLASSES, Policy(0.1), method="bracket", gap=1e-6
+    )
+    assert result.split == pytest.approx(proportional_split(race, classes), abs=1e-6)
+    assert result.maximum.lower == pytest.approx(result.proportional.lower, abs=1e-6)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -36,7 +37,13 @@ from assignopt.policy import BalanceRule
 from assignopt.population import Population
 from assignopt.witness import Witness
 
-__all__ = ["bracket_lp", "bracket_multigroup", "bracket_two_groups", "multigroup_divisions"]
+__all__ = [
+    "Extension",
+    "bracket_lp",
+    "bracket_multigroup",
+    "bracket_two_groups",
+    "multigroup_divisions",
+]
 
 # The bracket LPs are highly degenerate: HiGHS's interior point method (with crossover to a
 # vertex) solved them 2-3x faster than its simplex (benchmarks/bench_maxseg.py).
@@ -155,8 +162,20 @@ class _CellRound:
     build_seconds: float
 
 
+class Extension(Protocol):
+    """Columns and rows added to every bracket LP (e.g. the split of unknown crosstabs)."""
+
+    def __call__(self, lp: LinearProgram) -> LinearProgram:
+        """The bracket LP with the extension's columns appended after its own."""
+        ...
+
+    def keep(self, x: np.ndarray) -> None:
+        """Receive the solution of the round whose witness is the best so far."""
+        ...
+
+
 def _solve_cells(
-    population, rules, cells, term, size, solver, time_limit, pair, memory_limit
+    population, rules, cells, term, size, solver, time_limit, pair, memory_limit, extension=None
 ) -> _CellRound:
     """Build and solve the relaxation over ``cells``; its witness's index is the lower value."""
     need = BRACKET_BYTES_PER_NONZERO * bracket_nonzeros(population, rules, len(cells), size)
@@ -169,6 +188,8 @@ def _solve_cells(
     t0 = time.perf_counter()
     phi = term(cells)
     lp = bracket_lp(population, rules, cells, phi, size)
+    if extension is not None:
+        lp = extension(lp)
     build_seconds = time.perf_counter() - t0
     solution = solve(lp, solver, time_limit, _BRACKET_OPTIONS)
     raise_unsolved(solution, "bracket LP")
@@ -228,6 +249,7 @@ def bracket_two_groups(
     time_limit: float | None,
     start: float,
     memory_limit: float | None = None,
+    extension: Extension | None = None,
 ) -> SegregationBound:
     """The bracket over intervals of the Black share, split where the gap lies.
 
@@ -249,12 +271,14 @@ def bracket_two_groups(
     for iteration in range(1, max_iterations + 1):  # noqa: B007 (reported after the loop)
         cells = fan_cells(breakpoints) if fan else interval_cells(breakpoints)
         last = _solve_cells(
-            population, rules, cells, term, size, solver, time_limit, pair, memory_limit
+            population, rules, cells, term, size, solver, time_limit, pair, memory_limit, extension
         )
         build += last.build_seconds
         solve_time += last.solution.seconds
         if best is None or last.lower > best[0]:
             best = (last.lower, last.witness)
+            if extension is not None:
+                extension.keep(last.solution.x)
         upper_best = min(upper_best, last.upper)
         if upper_best - best[0] <= gap:
             break
@@ -310,6 +334,7 @@ def bracket_multigroup(
     start: float,
     pair: tuple[str, str] | None = None,
     memory_limit: float | None = None,
+    extension: Extension | None = None,
 ) -> SegregationBound:
     """The bracket over Freudenthal triangulations, refined by halving the grid step."""
     m = population.n_groups
@@ -322,13 +347,15 @@ def bracket_multigroup(
         iteration += 1
         cells = freudenthal_cells(m, divisions)
         last = _solve_cells(
-            population, rules, cells, term, size, solver, time_limit, pair, memory_limit
+            population, rules, cells, term, size, solver, time_limit, pair, memory_limit, extension
         )
         build += last.build_seconds
         solve_time += last.solution.seconds
         upper_best = min(upper_best, last.upper)
         if best is None or last.lower > best[0]:
             best = (last.lower, last.witness)
+            if extension is not None:
+                extension.keep(last.solution.x)
         if upper_best - best[0] <= gap:
             break
         divisions *= 2

@@ -21,6 +21,7 @@ import numpy as np
 
 from assignopt.errors import InputError
 from assignopt.lp import EXACT_OPTIONS, LinearProgram, solve
+from assignopt.maxseg.bracket import bracket_multigroup, bracket_two_groups
 from assignopt.maxseg.common import check_objective, raise_unsolved, size_bounds
 from assignopt.maxseg.drivers import maximum_segregation
 from assignopt.maxseg.extreme import exact_lp
@@ -116,6 +117,9 @@ def maximum_over_splits(
     *,
     pair: tuple[str, str] | None = None,
     units: Sequence[str] | None = None,
+    method: str = "auto",
+    gap: float = 1e-4,
+    max_iterations: int = 40,
     solver: str = "highs",
     time_limit: float | None = None,
 ) -> SplitMaximum:
@@ -137,6 +141,11 @@ def maximum_over_splits(
         Two groups of a multigroup population (see :func:`maximum_segregation`).
     units : sequence of str, optional
         Unit ids, named in messages.
+    method : {"auto", "extreme", "bracket"}
+        The extreme-point LP when its school types can be enumerated (``auto``), else the
+        cell bracket, either with the split variables in every model.
+    gap, max_iterations : float, int
+        Target width and refinements of the bracket.
     solver : {"highs", "cbc", "pulp-highs"}
         LP solver.
     time_limit : float, optional
@@ -149,10 +158,11 @@ def maximum_over_splits(
     Raises
     ------
     InputError
-        On inconsistent margins, a policy with size bounds, or a policy whose school types
-        are too many to enumerate (the split LP uses the extreme-point method).
+        On inconsistent margins, a policy with size bounds, or an unknown method.
     """
     policy = policy or Policy()
+    if method not in ("auto", "extreme", "bracket"):
+        raise InputError(f"method must be auto, extreme or bracket, got {method!r}")
     start = time.perf_counter()
     race, classes = _check_margins(race, classes, groups, class_labels, units)
     groups, class_labels = tuple(map(str, groups)), tuple(map(str, class_labels))
@@ -163,66 +173,114 @@ def maximum_over_splits(
     if size_bounds(policy) is not None:
         raise InputError("split='unknown' takes no min_school_share: the LP has no size bounds")
     proportional = maximum_segregation(
-        population, policy, objective, pair=pair, solver=solver, time_limit=time_limit
+        population,
+        policy,
+        objective,
+        pair=pair,
+        gap=gap,
+        max_iterations=max_iterations,
+        solver=solver,
+        time_limit=time_limit,
     )
     model = population if pair is None else pair_population(population, pair)
     rules = policy.rules(model)  # the same for every split: class shares are the margins'
     pair_in_model = (0, 1) if pair is not None and model.n_groups > 2 else None
     term = IndexTerm(objective, model.group_shares, pair_in_model)
-    built = exact_lp(model, rules, term)
-    if built is None:
-        raise InputError(
-            "split='unknown' solves the extreme-point LP, and this policy has too many school "
-            "types to enumerate; use fewer income classes (e.g. poverty status)"
+    built = exact_lp(model, rules, term) if method in ("auto", "extreme") else None
+    if built is None and method == "extreme":
+        raise InputError("this policy has too many school types to enumerate; use method='bracket'")
+    if built is not None:
+        types_lp, points = built
+        lp = _split_lp(types_lp, race, classes, population, model, pair)
+        solution = solve(lp, solver, time_limit, EXACT_OPTIONS)
+        raise_unsolved(solution, "split LP")
+        x = np.maximum(solution.x, 0.0)
+        n_types = types_lp.shape[1]
+        split = x[n_types:].reshape(race.shape[0], len(groups), len(class_labels))
+        used = x[:n_types] > 1e-12
+        schools = (x[:n_types][used, None] * points[used]).reshape(
+            -1, model.n_groups, model.n_categories
+        ) * population.total
+        facts = {
+            "upper": min(solution.objective, 1.0),
+            "exact": True,
+            "method": "extreme-point LP over splits",
+            "status": solution.status,
+            "solver": solution.solver,
+            "build_seconds": 0.0,
+            "solve_seconds": solution.seconds,
+            "iterations": 1,
+            "n_variables": lp.shape[1],
+            "n_constraints": lp.shape[0],
+            "notes": [f"{n_types} extreme school types"],
+        }
+        n_schools = None
+    else:
+        extension = _SplitColumns(race, classes, population, model, pair)
+        runner = bracket_two_groups if model.n_groups == 2 or pair_in_model else bracket_multigroup
+        bound = runner(
+            model,
+            rules,
+            term,
+            None,
+            gap,
+            solver,
+            max_iterations,
+            time_limit,
+            start,
+            extension=extension,
         )
-    types_lp, points = built
-    lp, n_types = _split_lp(types_lp, race, classes, population, model, pair)
-    solution = solve(lp, solver, time_limit, EXACT_OPTIONS)
-    raise_unsolved(solution, "split LP")
-    x = np.maximum(solution.x, 0.0)
-    mass, split = x[:n_types], x[n_types:].reshape(race.shape[0], len(groups), len(class_labels))
+        split = extension.split
+        schools, n_schools = bound.witness.schools, bound.witness.n_schools
+        facts = {
+            "upper": bound.upper,
+            "exact": bound.exact,
+            "method": bound.method + " over splits",
+            "status": bound.status,
+            "solver": bound.solver,
+            "build_seconds": bound.build_seconds,
+            "solve_seconds": bound.solve_seconds,
+            "iterations": bound.iterations,
+            "n_variables": bound.n_variables,
+            "n_constraints": bound.n_constraints,
+            "notes": list(bound.notes),
+        }
     chosen = Population.from_class_table(split.sum(axis=0), groups, class_labels)
     chosen_model = chosen if pair is None else pair_population(chosen, pair)
-    used = mass > 1e-12
-    schools = (mass[used, None] * points[used]).reshape(
-        -1, model.n_groups, model.n_categories
-    ) * population.total
-    witness = Witness(schools, chosen_model, pair=pair if pair_in_model else None)
+    witness = Witness(schools, chosen_model, n_schools, pair=pair if pair_in_model else None)
     if pair is not None:
         witness = expand_witness(witness, chosen, pair)
     value = witness.index(objective)
+    facts["notes"].append(
+        f"the race x class split of {race.shape[0]} units chosen with the LP (any split with "
+        "the units' group and class totals)"
+    )
+    facts["upper"] = max(facts["upper"], value)
     bound = SegregationBound(
         objective=objective,
         sense="max",
         lower=value,
-        upper=max(min(solution.objective, 1.0), value),
-        exact=True,
-        method="extreme-point LP over splits",
-        status=solution.status,
-        solver=solution.solver,
         seconds=time.perf_counter() - start,
-        build_seconds=0.0,
-        solve_seconds=solution.seconds,
-        iterations=1,
         witness=witness,
-        n_variables=lp.shape[1],
-        n_constraints=lp.shape[0],
-        notes=[
-            f"{n_types} extreme school types; the race x class split of {race.shape[0]} units "
-            "chosen with the LP (any split with the units' group and class totals)"
-        ],
         pair=pair,
+        **facts,
     )
     return SplitMaximum(bound, proportional, split)
 
 
 def _split_lp(types_lp, race, classes, population, model, pair):
-    """The types LP with its fixed supply replaced by the split variables' sums."""
+    """``types_lp`` with its fixed supply rows fed by split variables instead.
+
+    ``types_lp``'s first ``model.n_groups * K`` rows are the supply of the model's (group,
+    class) cells, group-major, with the district's shares as bounds (the extreme-point LP and
+    the bracket LP both start so). They become ``mass - sum_n s[n, m, k] / T = 0``; the split
+    variables ``s`` follow the LP's own columns, under each unit's margins.
+    """
     n_units, m_full = race.shape
     k_n = classes.shape[1]
-    n_types = types_lp.shape[1]
+    n_rows, n_cols = types_lp.shape
     n_split = n_units * m_full * k_n
-    split_id = n_types + np.arange(n_split).reshape(n_units, m_full, k_n)
+    split_id = n_cols + np.arange(n_split).reshape(n_units, m_full, k_n)
     # Model group of each full group: the pair first, fillers merged.
     if pair is None:
         to_model = np.arange(m_full)
@@ -230,15 +288,16 @@ def _split_lp(types_lp, race, classes, population, model, pair):
         idx = [population.groups.index(g) for g in pair]
         to_model = np.full(m_full, 2)
         to_model[idx[0]], to_model[idx[1]] = 0, 1
-    supply = types_lp.matrix.tocoo()
-    rows, cols, vals = [supply.row], [supply.col], [supply.data]
-    # Supply rows (model group, class): types' mass - sum_n s[n, m, k] / T = 0.
+    own = types_lp.matrix.tocoo()
+    rows, cols, vals = [own.row], [own.col], [own.data]
     cell_row = to_model[None, :, None] * k_n + np.arange(k_n)[None, None, :]
     rows.append(np.broadcast_to(cell_row, split_id.shape).ravel())
     cols.append(split_id.ravel())
     vals.append(np.full(n_split, -1.0 / population.total))
-    n_rows = model.n_groups * k_n
-    lo, hi = [np.zeros(n_rows)], [np.zeros(n_rows)]
+    n_supply = model.n_groups * k_n
+    lo, hi = types_lp.row_lower.copy(), types_lp.row_upper.copy()
+    lo[:n_supply] = hi[:n_supply] = 0.0
+    lo, hi = [lo], [hi]
     # Margins: sum_k s[n, m, k] = R[n, m]; sum_m s[n, m, k] = Q[n, k].
     race_row = n_rows + np.arange(n_units * m_full).reshape(n_units, m_full)
     rows.append(np.broadcast_to(race_row[:, :, None], split_id.shape).ravel())
@@ -253,7 +312,34 @@ def _split_lp(types_lp, race, classes, population, model, pair):
     lo += [race.ravel(), classes.ravel()]
     hi += [race.ravel(), classes.ravel()]
     cost = np.concatenate([types_lp.cost, np.zeros(n_split)])
-    lp = LinearProgram.from_triplets(
-        rows, cols, vals, (n_rows, n_types + n_split), cost, lo, hi, maximize=True
+    col_upper = np.concatenate([types_lp.col_upper, np.full(n_split, np.inf)])
+    return LinearProgram.from_triplets(
+        rows,
+        cols,
+        vals,
+        (n_rows, n_cols + n_split),
+        cost,
+        lo,
+        hi,
+        col_upper=col_upper,
+        maximize=True,
     )
-    return lp, n_types
+
+
+class _SplitColumns:
+    """The split variables as an extension of every bracket LP; keeps the best round's split."""
+
+    def __init__(self, race, classes, population, model, pair):
+        self.args = (race, classes, population, model, pair)
+        self.n_own = 0
+        self.split: np.ndarray | None = None
+
+    def __call__(self, lp: LinearProgram) -> LinearProgram:
+        self.n_own = lp.shape[1]
+        return _split_lp(lp, *self.args)
+
+    def keep(self, x: np.ndarray) -> None:
+        race, classes = self.args[0], self.args[1]
+        self.split = np.maximum(x[self.n_own :], 0.0).reshape(
+            race.shape[0], race.shape[1], classes.shape[1]
+        )
