@@ -122,6 +122,7 @@ def maximum_over_splits(
     max_iterations: int = 40,
     solver: str = "highs",
     time_limit: float | None = None,
+    memory_limit: float | None = None,
 ) -> SplitMaximum:
     """The largest segregation under ``policy`` over every split consistent with the margins.
 
@@ -150,6 +151,9 @@ def maximum_over_splits(
         LP solver.
     time_limit : float, optional
         Seconds per solver call.
+    memory_limit : float, optional
+        Bytes a bracket model may take (the split's columns not counted); see
+        :func:`maximum_segregation`.
 
     Returns
     -------
@@ -181,6 +185,7 @@ def maximum_over_splits(
         max_iterations=max_iterations,
         solver=solver,
         time_limit=time_limit,
+        memory_limit=memory_limit,
     )
     model = population if pair is None else pair_population(population, pair)
     rules = policy.rules(model)  # the same for every split: class shares are the margins'
@@ -228,6 +233,7 @@ def maximum_over_splits(
             max_iterations,
             time_limit,
             start,
+            memory_limit=memory_limit,
             extension=extension,
         )
         split = extension.split
