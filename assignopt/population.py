@@ -140,6 +140,47 @@ class Population:
         return cls(table, tuple(groups), np.arange(k), tuple(labels))
 
     @classmethod
+    def from_cells(
+        cls,
+        cells: np.ndarray,
+        groups: Sequence[str],
+        classes: Sequence[str],
+        units: Sequence[str] | None = None,
+    ) -> Population:
+        """Population from students by unit, group and income class, summed over the units.
+
+        Parameters
+        ----------
+        cells : array_like
+            Shape ``(N, M, K)``: students of group m in income class k living in (or enrolled
+            at) unit n, e.g. :meth:`assignopt.spatial.district.District.counts`.
+        groups : sequence of str
+            M group labels (the first two are b and w of two-group indices).
+        classes : sequence of str
+            K income-class labels, poorest first.
+        units : sequence of str, optional
+            N unit ids, named in messages (as written in the user's file).
+
+        Returns
+        -------
+        Population
+        """
+        cells = np.asarray(cells, dtype=float)
+        groups, classes = tuple(str(g) for g in groups), tuple(str(c) for c in classes)
+        if cells.ndim != 3 or cells.shape[1:] != (len(groups), len(classes)):
+            raise InputError(
+                f"cells must have shape (units, {len(groups)} groups, {len(classes)} classes), "
+                f"got {cells.shape}"
+            )
+        if units is not None and len(units) != cells.shape[0]:
+            raise InputError(f"{len(units)} unit ids for {cells.shape[0]} units")
+        if cells.shape[0] == 0:
+            raise InputError("cells: no units (rows)")
+        labels = [f"{g}_{c}" for g in groups for c in classes]
+        check_count_table(cells.reshape(cells.shape[0], -1), labels, name="cells", rows=units)
+        return cls.from_class_table(cells.sum(axis=0), groups, classes)
+
+    @classmethod
     def dichotomous(
         cls,
         black_share: float,

@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -150,3 +151,56 @@ def test_assignment_options_reach_the_spatial_method(tmp_path):
     run_scenario(scenario, tmp_path / "out")
     summary = json.loads((tmp_path / "out" / "tolerance_0.40" / "summary.json").read_text())
     assert summary["formulation"] == "whole neighborhoods (MILP)"
+
+
+def _two_single_race_schools_fit(table, tolerance):
+    """Independent check that V = 1 is possible: one school holds every Black student and one
+    every White student, the other groups' poor and nonpoor split between them so that both
+    schools' poverty rates lie in the band (a feasibility LP in two filler variables)."""
+    from scipy.optimize import linprog
+
+    (bp, bn), (wp, wn) = table[0], table[1]
+    fp, fn = table[2:, 0].sum(), table[2:, 1].sum()
+    rate = table[:, 0].sum() / table.sum()
+    rows, rhs = [], []
+    # school A: Black + (x poor, y nonpoor fillers); school B: White + the rest.
+    for sign, (p, n, cp, cn) in ((1, (bp, bn, 0.0, 0.0)), (-1, (wp, wn, fp, fn))):
+        for edge, direction in ((rate + tolerance, 1.0), (rate - tolerance, -1.0)):
+            # direction * (poor - edge * size) <= 0, poor = p + cp + sign * x, etc.
+            a = direction * sign * np.array([1 - edge, -edge])
+            b = -direction * ((p + cp) - edge * (p + n + cp + cn))
+            rows.append(a)
+            rhs.append(b + 1e-9 * (p + n + fp + fn))
+    result = linprog(
+        np.zeros(2),
+        A_ub=np.array(rows),
+        b_ub=np.array(rhs),
+        bounds=[(0, fp), (0, fn)],
+        method="highs",
+    )
+    return result.status == 0
+
+
+@pytest.mark.slow
+def test_sacramento_possible_and_probable_share_population_and_policy(tmp_path):
+    """The main job's possible interval is on the assignment's own population and policy: all
+    five groups, the band on every student, V between Black and White (issue of the two-group
+    sub-district re-centred on its own poverty rate)."""
+    from assignopt.spatial.district import read_district
+
+    scenario = load_scenario(ROOT / "models" / "sacramento.toml")
+    rows = run_scenario(scenario, tmp_path)["headline"]
+    district = read_district(ROOT / "sample_districts" / "sacramento_2000.gpkg")
+    population = district.population()
+    assert population.n_groups == 5
+    table = population.class_matrix()
+    for row in rows:
+        summary = json.loads(
+            (tmp_path / f"tolerance_{row['tolerance']:.2f}" / "summary.json").read_text()
+        )
+        assert summary["possible"]["pair"] == ["black", "white"]
+        assert summary["possible"]["v_max"] == pytest.approx(row["V possible max"])
+        # V <= 1 always; two single-race schools that meet the band make 1 possible.
+        assert _two_single_race_schools_fit(table, row["tolerance"])
+        assert row["V possible max"] == pytest.approx(1.0, abs=1e-9)
+        assert row["V possible min"] <= row["V probable (balanced)"] <= row["V possible max"]

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from assignopt.errors import InputError
-from assignopt.maxseg import maximum_segregation
+from assignopt.maxseg import maximum_segregation, minimum_segregation
 from assignopt.policy import Policy
 from assignopt.spatial.distance import DistanceMatrix, district_distances
 from assignopt.spatial.district import District
@@ -358,16 +358,18 @@ def assign_district(
     assigned_idx = _indices(school_compositions(counts, assigned.flows).sum(axis=2), m)
     extra = {}
     if possible:
-        two = population.from_class_table(
-            population.counts[:2], population.groups[:2], population.class_labels
-        )
+        # The same population and policy as the assignment: every group's students, the band
+        # on all of them, V between the first two groups (the others free to fill seats).
+        pair = tuple(population.groups[:2]) if population.n_groups > 2 else None
         log.info("possible maximum by the LPs ...")
-        best = maximum_segregation(two, policy)
+        best = maximum_segregation(population, policy, "V", pair=pair)
+        low = minimum_segregation(population, policy, "V", pair=pair)
         extra = {
             "v_max": best.upper,
             "v_max_lower": best.lower,
-            "v_min": 0.0,
+            "v_min": low.lower,
             "method": best.method,
+            "pair": list(pair) if pair else list(population.groups[:2]),
         }
     log.info(f"done in {time.perf_counter() - start:.1f} s")
     return AssignmentResult(

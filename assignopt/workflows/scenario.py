@@ -109,6 +109,8 @@ def _spatial(scenario: Any, out: Path) -> Any:
     from assignopt.report.sections import assignment_headline, assignment_report
     from assignopt.spatial.assign import school_compositions
     from assignopt.workflows.assign import AssignResult, distances_of, load, solve
+    from assignopt.workflows.maxseg import over_splits
+    from assignopt.workflows.requests import MaxsegOptions
 
     requests = scenario.requests
     methods = scenario.methods
@@ -128,10 +130,19 @@ def _spatial(scenario: Any, out: Path) -> Any:
         results.append(assignment)
         row = {}
         if methods["reassignment"]:
+            # The nearest schools' race x poverty mix as the flows carry it (the file's split).
             near = school_compositions(counts, assignment.nearest.flows)
             row["V reassignment (lower estimate)"] = race_proportional_reassignment(
-                near.sum(axis=2), near[:, :, 0].sum(axis=1), request.tolerance
+                near.sum(axis=2),
+                near[:, :, 0].sum(axis=1),
+                request.tolerance,
+                poor_by_group=near[:, :, 0],
             ).v_after
+        if methods["lp"] and scenario.data_kind == "district":
+            # The file's race x poverty split may be imputed: the maximum over every split
+            # with the same neighborhood totals, on the same population and policy.
+            any_split = over_splits(district, MaxsegOptions(tolerance=request.tolerance))
+            row["V possible max (any race x poverty split)"] = any_split.maximum.upper
         if methods["closed_forms"]:
             row["closed form V/(1-2d)"] = _closed_form_row(counts, request.tolerance)
         extra.append(row)
@@ -141,9 +152,33 @@ def _spatial(scenario: Any, out: Path) -> Any:
         out,
         title=scenario.outputs.get("title") or scenario.name,
         headline=assignment_headline(results, extra),
-        notes=_notes(scenario, *district.notes),
+        notes=_notes(scenario, *district.notes, *_split_notes(scenario)),
         interactive_map=scenario.outputs.get("map", True),
     )
+
+
+def _split_notes(scenario: Any) -> list[str]:
+    """What the headline assumes about each neighborhood's race x poverty split, in words."""
+    notes = [
+        "The possible interval is computed on the same population and policy as the "
+        "assignment: every group's students, the band on all of them, V between the first two "
+        "groups with the other groups free to fill seats.",
+    ]
+    if scenario.methods["closed_forms"]:
+        notes.append(
+            "The closed form V/(1-2d) is the literature's formula for a district of the first "
+            "two groups only (its band re-centred on their own poverty rate): a reference, not "
+            "this district's maximum."
+        )
+    if scenario.data_kind == "district":
+        notes.append(
+            "Race x poverty split: the counts by group and income class are taken from the "
+            "file. Where the data give only each neighborhood's race totals and poverty total "
+            "(as the Sacramento sample does: every race given its tract's poverty rate), that "
+            "split is an assumption; the column 'V possible max (any race x poverty split)' is "
+            "the maximum over every split with the same neighborhood totals."
+        )
+    return notes
 
 
 def raise_nothing(scenario: Any) -> None:
