@@ -55,33 +55,36 @@ class Population:
         groups = tuple(str(g) for g in self.groups)
         if len(groups) != counts.shape[0]:
             raise InputError(f"{len(groups)} group labels for {counts.shape[0]} groups")
-        check_count_table(counts.T, list(groups), name="population")
+        if counts.shape[1] == 0:
+            raise InputError("population has no categories (income classes)")
         income_class = np.asarray(self.income_class, dtype=int)
         labels = tuple(str(c) for c in self.class_labels)
         if income_class.shape != (counts.shape[1],):
             raise InputError("income_class needs one class index per category")
         if income_class.min() < 0 or income_class.max() >= len(labels):
             raise InputError("income_class indices must refer to class_labels")
+        attribute = None if self.attribute is None else np.asarray(self.attribute, dtype=bool)
+        if attribute is not None and attribute.shape != (counts.shape[1],):
+            raise InputError("attribute needs one flag per category")
+        names = tuple(self.category_labels)
+        if not names:
+            names = tuple(labels[k] for k in income_class)
+            if attribute is not None:
+                tag = self.attribute_name or "attribute"
+                names = tuple(f"{n}/{tag if a else 'not ' + tag}" for n, a in zip(names, attribute))
+        check_count_table(counts.T, list(groups), name="population", rows=names)
         empty = [groups[m] for m in range(len(groups)) if counts[m].sum() <= 0]
         if empty:
             raise InputError(
                 f"group(s) {', '.join(map(repr, empty))} have no students; segregation between "
                 "groups needs every group present"
             )
-        attribute = None if self.attribute is None else np.asarray(self.attribute, dtype=bool)
-        if attribute is not None and attribute.shape != (counts.shape[1],):
-            raise InputError("attribute needs one flag per category")
         object.__setattr__(self, "counts", counts)
         object.__setattr__(self, "groups", groups)
         object.__setattr__(self, "income_class", income_class)
         object.__setattr__(self, "class_labels", labels)
         object.__setattr__(self, "attribute", attribute)
-        if not self.category_labels:
-            names = [labels[k] for k in income_class]
-            if attribute is not None:
-                tag = self.attribute_name or "attribute"
-                names = [f"{n}/{tag if a else 'not ' + tag}" for n, a in zip(names, attribute)]
-            object.__setattr__(self, "category_labels", tuple(names))
+        object.__setattr__(self, "category_labels", names)
 
     # --- sizes and shares -------------------------------------------------------------------
 

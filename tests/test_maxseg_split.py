@@ -137,3 +137,31 @@ def test_a_forced_split_in_the_bracket_equals_the_proportional_one():
     )
     assert result.split == pytest.approx(proportional_split(race, classes), abs=1e-6)
     assert result.maximum.lower == pytest.approx(result.proportional.lower, abs=1e-6)
+
+
+def test_district_sized_counts_give_the_same_maximum():
+    # Scaling every count leaves every share, hence every index, unchanged.
+    small = maximum_over_splits(RACE, CLASS, GROUPS, CLASSES, Policy(0.05))
+    large = maximum_over_splits(RACE * 3_000, CLASS * 3_000, GROUPS, CLASSES, Policy(0.05))
+    assert large.maximum.lower == pytest.approx(small.maximum.lower, abs=1e-9)
+    assert large.split == pytest.approx(small.split * 3_000, rel=1e-6, abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", [0, 3, 4])
+def test_fifty_units_of_district_sized_counts_are_solved(seed):
+    # Tract-like counts (lognormal sizes, a fifth of the cells empty). With the split in
+    # student counts the margin rows (thousands) could not meet HiGHS's 1e-10 absolute
+    # tolerance and these ended "infeasible"; in shares of the district they are solved.
+    rng = np.random.default_rng(seed)
+    race = np.round(rng.lognormal(5, 1.5, size=(50, 5)) * (rng.random((50, 5)) > 0.2))
+    poor = np.round(race.sum(axis=1) * rng.uniform(0.02, 0.4, 50))
+    classes = np.column_stack([poor, race.sum(axis=1) - poor])
+    groups = ("black", "white", "hispanic", "asian", "other")
+    policy = Policy(0.0)
+    result = maximum_over_splits(race, classes, groups, CLASSES, policy, pair=("black", "white"))
+    witness = result.maximum.witness
+    assert witness.index("V") == pytest.approx(result.maximum.lower, abs=1e-9)
+    assert policy.violations(witness.schools, witness.population) == []
+    assert result.split.sum(axis=2) == pytest.approx(race, abs=1e-5)
+    assert result.split.sum(axis=1) == pytest.approx(classes, abs=1e-5)
+    assert result.maximum.lower >= result.proportional.lower - 1e-9

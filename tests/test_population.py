@@ -61,9 +61,12 @@ def test_a_header_only_counts_table_is_refused():
         Population.from_long_frame(empty)
 
 
-def test_population_messages_name_groups():
-    with pytest.raises(InputError, match=r"negative count -1.0 in column 'white'"):
-        Population(np.array([[1.0, 2.0], [-1.0, 3.0]]), ("black", "white"), [0, 1], ("p", "n"))
+def test_population_messages_name_groups_and_categories():
+    # Group and income class by their labels, not positions.
+    with pytest.raises(InputError, match=r"negative count -1.0 in column 'white', 'poor'"):
+        Population(
+            np.array([[1.0, 2.0], [-1.0, 3.0]]), ("black", "white"), [0, 1], ("poor", "nonpoor")
+        )
 
 
 def test_from_cells_sums_the_units():

@@ -207,6 +207,7 @@ def maximum_over_splits(
         x = np.maximum(solution.x, 0.0)
         n_types = types_lp.shape[1]
         split = x[n_types:].reshape(race.shape[0], len(groups), len(class_labels))
+        split = split * population.total
         used = x[:n_types] > 1e-12
         schools = (x[:n_types][used, None] * points[used]).reshape(
             -1, model.n_groups, model.n_categories
@@ -284,8 +285,10 @@ def _split_lp(types_lp, race, classes, population, model, pair):
 
     ``types_lp``'s first ``model.n_groups * K`` rows are the supply of the model's (group,
     class) cells, group-major, with the district's shares as bounds (the extreme-point LP and
-    the bracket LP both start so). They become ``mass - sum_n s[n, m, k] / T = 0``; the split
-    variables ``s`` follow the LP's own columns, under each unit's margins.
+    the bracket LP both start so). They become ``mass - sum_n s[n, m, k] = 0``; the split
+    variables ``s`` (shares of the district's students T, so that every row is of order one
+    for the solver's absolute tolerances) follow the LP's own columns, under each unit's
+    margins ``R / T`` and ``Q / T``.
     """
     n_units, m_full = race.shape
     k_n = classes.shape[1]
@@ -304,7 +307,7 @@ def _split_lp(types_lp, race, classes, population, model, pair):
     cell_row = to_model[None, :, None] * k_n + np.arange(k_n)[None, None, :]
     rows.append(np.broadcast_to(cell_row, split_id.shape).ravel())
     cols.append(split_id.ravel())
-    vals.append(np.full(n_split, -1.0 / population.total))
+    vals.append(np.full(n_split, -1.0))
     n_supply = model.n_groups * k_n
     lo, hi = types_lp.row_lower.copy(), types_lp.row_upper.copy()
     lo[:n_supply] = hi[:n_supply] = 0.0
@@ -320,8 +323,9 @@ def _split_lp(types_lp, race, classes, population, model, pair):
     cols.append(split_id.ravel())
     vals.append(np.ones(n_split))
     n_rows += n_units * k_n
-    lo += [race.ravel(), classes.ravel()]
-    hi += [race.ravel(), classes.ravel()]
+    margins = [race.ravel() / population.total, classes.ravel() / population.total]
+    lo += margins
+    hi += margins
     cost = np.concatenate([types_lp.cost, np.zeros(n_split)])
     col_upper = np.concatenate([types_lp.col_upper, np.full(n_split, np.inf)])
     return LinearProgram.from_triplets(
@@ -351,6 +355,7 @@ class _SplitColumns:
 
     def keep(self, x: np.ndarray) -> None:
         race, classes = self.args[0], self.args[1]
-        self.split = np.maximum(x[self.n_own :], 0.0).reshape(
+        total = self.args[2].total
+        self.split = total * np.maximum(x[self.n_own :], 0.0).reshape(
             race.shape[0], race.shape[1], classes.shape[1]
         )
