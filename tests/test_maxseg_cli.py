@@ -181,16 +181,8 @@ def test_maxseg_pair_reaches_one_where_fillers_separate_the_races(tmp_path):
     # Perfect balance at the district rate 100/300 = 1/3: A = 100 Black (30 poor) + 20 poor
     # and 30 nonpoor Hispanic = 50/150; B = 100 White (10 poor) + 40 poor and 10 nonpoor
     # Hispanic = 50/150. Black and White never meet: V = 1 (a hand construction).
-    rows = [
-        ("black", "poor", 30),
-        ("black", "nonpoor", 70),
-        ("white", "poor", 10),
-        ("white", "nonpoor", 90),
-        ("hispanic", "poor", 60),
-        ("hispanic", "nonpoor", 40),
-    ]
-    path = tmp_path / "c.csv"
-    pd.DataFrame(rows, columns=["group", "income_class", "count"]).to_csv(path, index=False)
+    path = _three_groups(tmp_path)
+    rows = pd.read_csv(path)
     result, out = run_json("maxseg", "--counts", path, "--pair", "black,white")
     assert result.exit_code == 0, out
     assert out["v_upper"] == pytest.approx(1.0, abs=1e-9)
