@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from assignopt.batch import run_batch
 from assignopt.cli import main
 from assignopt.districts import district_bounds, district_table
 
@@ -23,30 +22,6 @@ def test_district_bounds_by_hand():
     assert out["black_poverty"] == pytest.approx(0.52)
     assert out["white_poverty"] == pytest.approx(0.28)
     assert out["v_possible_max"] == pytest.approx(1 - 0.24)  # 1 - |0.52 - 0.28|
-
-
-def square(x):
-    if x == 3:
-        raise ValueError("three is refused")
-    return {"value": x * x}
-
-
-def test_batch_is_resumable_and_isolates_failures(tmp_path):
-    jobs = [(f"job{x}", x) for x in range(5)]
-    first = run_batch(jobs, square, tmp_path, workers=2, progress=False)
-    assert {k: v["value"] for k, v in first.items()} == {
-        "job0": 0,
-        "job1": 1,
-        "job2": 4,
-        "job4": 16,
-    }
-    assert list(first.failures) == ["job3"] and "three is refused" in first.failures["job3"]
-    assert json.loads((tmp_path / "job3.error.json").read_text())["id"] == "job3"
-    # A rerun skips finished jobs (their files are untouched) and retries the failed one.
-    stamp = (tmp_path / "job1.json").stat().st_mtime_ns
-    second = run_batch(jobs, square, tmp_path, workers=1, progress=False)
-    assert (tmp_path / "job1.json").stat().st_mtime_ns == stamp
-    assert second["job2"] == {"value": 4} and list(second.failures) == ["job3"]
 
 
 def test_dask_cluster_gives_the_local_results(tmp_path):
