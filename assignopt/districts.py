@@ -17,7 +17,6 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from assignopt.batch import BatchOutcome, run_batch
-from assignopt.counts import as_count_matrix
 from assignopt.errors import InputError
 from assignopt.indices import normalized_exposure
 from assignopt.maxseg import maximum_segregation
@@ -25,7 +24,7 @@ from assignopt.policy import Policy
 from assignopt.population import Population
 from assignopt.reassign import race_proportional_reassignment
 
-__all__ = ["district_bounds", "district_table", "plot_district_table"]
+__all__ = ["district_bounds", "district_jobs", "district_table", "plot_district_table"]
 
 
 def district_bounds(
@@ -88,6 +87,149 @@ def _job(payload: tuple) -> dict:
     return district_bounds(counts, poor, tolerance, solver)
 
 
+def _ids(schools: pd.DataFrame, column: str) -> np.ndarray:
+    """District ids as text exactly as written; a blank id is refused naming its line."""
+    values = schools[column]
+    text = np.array(
+        [v if isinstance(v, str) else ("" if pd.isna(v) else str(v)) for v in values], dtype=object
+    )
+    blank = np.array([not v.strip() for v in text], dtype=bool)
+    if blank.any():
+        position = int(np.flatnonzero(blank)[0])
+        source = schools.attrs.get("source")
+        where = (
+            f"{source}, line {position + 1 + schools.attrs.get('header_lines', 1)}"
+            if (source)
+            else f"row {position + 1} of the table (line {position + 2} of a CSV with a header)"
+        )
+        raise InputError(
+            f"schools table: district id (column {column!r}) is blank in {where}; "
+            f"{int(blank.sum())} row(s) have no district id"
+        )
+    return text
+
+
+def _numbers(schools: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """The count columns as one float array; a column of text is refused by name."""
+    out = np.empty((len(schools), len(columns)))
+    for k, column in enumerate(columns):
+        values = pd.to_numeric(schools[column], errors="coerce")
+        given = schools[column].notna() & (schools[column].astype(str).str.strip() != "")
+        wrong = given & values.isna()
+        if wrong.any():
+            example = schools[column][wrong].iloc[0]
+            raise InputError(
+                f"schools table: column {column!r} holds {example!r}, which is not a number; "
+                "counts must be numbers"
+            )
+        out[:, k] = values.to_numpy(dtype=float)
+    return out
+
+
+def _problem(
+    values: np.ndarray,
+    columns: Sequence[str],
+    school_ids: np.ndarray | None,
+) -> str | None:
+    """Why one district's school rows cannot be used, naming schools and columns; or None."""
+
+    def school(j: int) -> str:
+        return f"school {school_ids[j]!r}" if school_ids is not None else "a school"
+
+    for k, column in enumerate(columns):
+        bad = ~np.isfinite(values[:, k])
+        if bad.any():
+            return f"{school(int(np.flatnonzero(bad)[0]))} has no number in column {column!r}"
+        bad = values[:, k] < 0
+        if bad.any():
+            j = int(np.flatnonzero(bad)[0])
+            return f"{school(j)} has a negative count {values[j, k]:g} in column {column!r}"
+    size = values[:, :-1].sum(axis=1)
+    over = values[:, -1] > size * (1 + 1e-12) + 1e-9
+    if over.any():
+        j = int(np.flatnonzero(over)[0])
+        return (
+            f"{school(j)} has {values[j, -1]:g} poor students (column {columns[-1]!r}) but only "
+            f"{size[j]:g} students in {', '.join(map(repr, columns[:-1]))}"
+        )
+    if size.sum() <= 0:
+        return f"no students in {', '.join(map(repr, columns[:-1]))}"
+    return None
+
+
+def district_jobs(
+    schools: pd.DataFrame,
+    groups: Sequence[str],
+    *,
+    district: str = "district",
+    poor: str = "poor",
+    school: str | None = None,
+) -> tuple[list[tuple[str, np.ndarray, np.ndarray]], dict[str, str]]:
+    """Split a table of schools into per-district count arrays, checking every value.
+
+    Parameters
+    ----------
+    schools : pandas.DataFrame
+        One row per school.
+    groups : sequence of str
+        Group count columns (b, w first).
+    district, poor : str
+        District id and poor-count columns.
+    school : str, optional
+        School id column, to name schools in messages (default: ``school`` if present).
+
+    Returns
+    -------
+    jobs : list of (str, numpy.ndarray, numpy.ndarray)
+        Per district (ids as text, sorted): counts ``(J, M)`` and poor ``(J,)``.
+    problems : dict of str to str
+        Districts that cannot be computed and why (named by district id, school id and column).
+
+    Raises
+    ------
+    InputError
+        If a column is missing, the table has no rows, a district id is blank, or a count
+        column holds text.
+    """
+    groups = [str(g) for g in groups]
+    if len(groups) < 2:
+        raise InputError(f"groups: at least two group columns are needed, got {groups}")
+    if len(set(groups)) != len(groups):
+        raise InputError(f"groups: a column is named twice in {groups}")
+    if school is None and "school" in schools.columns:
+        school = "school"
+    needed = [district, *groups, poor] + ([school] if school else [])
+    missing = [c for c in needed if c not in schools.columns]
+    if missing:
+        raise InputError(
+            f"schools table: column(s) {', '.join(map(repr, missing))} not found; available: "
+            f"{', '.join(map(str, schools.columns))}"
+        )
+    if len(schools) == 0:
+        raise InputError("schools table: no rows (only a header); nothing to compute")
+    ids = _ids(schools, district)
+    values = _numbers(schools, [*groups, poor])
+    school_ids = None
+    if school:
+        school_ids = np.array([str(v) for v in schools[school]], dtype=object)
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+    starts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
+    ends = np.r_[starts[1:], len(order)]
+    columns = [*groups, poor]
+    jobs, problems = [], {}
+    for a, b in zip(starts, ends):
+        rows = order[a:b]
+        district_id = str(sorted_ids[a])
+        block = values[rows]
+        problem = _problem(block, columns, None if school_ids is None else school_ids[rows])
+        if problem is not None:
+            problems[district_id] = problem
+            continue
+        jobs.append((district_id, block[:, :-1].copy(), block[:, -1].copy()))
+    return jobs, problems
+
+
 def district_table(
     schools: pd.DataFrame,
     groups: Sequence[str],
@@ -96,6 +238,7 @@ def district_table(
     *,
     district: str = "district",
     poor: str = "poor",
+    school: str | None = None,
     solver: str = "highs",
     workers: int | None = None,
     scheduler: str | None = None,
@@ -107,18 +250,22 @@ def district_table(
     ----------
     schools : pandas.DataFrame
         One row per school: a ``district`` column, group count columns and a ``poor`` column.
+        District ids are text exactly as written (``01`` and ``1`` are two districts).
     groups : sequence of str
         Group columns (b, w first).
     tolerance : float
         Policy band half-width d.
     out_dir : str or Path
-        Results go to ``out_dir/districts/<id>.json``; finished districts are skipped on rerun.
+        Results go to ``out_dir/districts/``; a district's stored result is reused only when
+        its schools, the groups, the tolerance, the solver and the package version all match.
     district, poor : str
         Names of the district id and poor-count columns.
+    school : str, optional
+        School id column, used to name schools in messages (default: ``school`` if present).
     solver : str
         LP solver.
     workers, scheduler : optional
-        Local processes, or a Dask scheduler address.
+        Local processes (at least 1), or a Dask scheduler address.
     progress : bool
         Show a progress bar.
 
@@ -126,37 +273,50 @@ def district_table(
     -------
     (pandas.DataFrame, BatchOutcome)
         One row per finished district, sorted by the possible maximum (ties by district id);
-        and the batch outcome
-        (with failures by district id).
+        and the batch outcome, whose ``failures`` name every district that could not be
+        computed (bad rows or a failed computation) with its message, and ``reused`` counts
+        stored results taken again.
+
+    Raises
+    ------
+    InputError
+        On a missing column, a table without rows, a blank district id, a bad tolerance or
+        ``workers``, an unreachable scheduler, or when every district fails (the message
+        lists them).
     """
-    for column in (district, poor):
-        if column not in schools.columns:
-            raise InputError(
-                f"schools table: column {column!r} not found; available: "
-                f"{', '.join(map(str, schools.columns))}"
-            )
-    jobs = []
-    for district_id, part in schools.groupby(district, sort=True):
-        counts, _ = as_count_matrix(part, list(groups), name=f"district {district_id!r}")
-        poor_counts, _ = as_count_matrix(part, [poor], name=f"district {district_id!r}")
-        jobs.append((str(district_id), (counts, poor_counts[:, 0], tolerance, solver)))
+    Policy(tolerance)  # refuse a bad tolerance before any work
+    jobs, problems = district_jobs(schools, groups, district=district, poor=poor, school=school)
     outcome = run_batch(
-        jobs,
+        [
+            (job_id, (counts, poor_counts, tolerance, solver))
+            for job_id, counts, poor_counts in jobs
+        ],
         _job,
         Path(out_dir) / "districts",
         workers=workers,
         scheduler=scheduler,
         progress=progress,
         desc="districts",
+        settings={"groups": list(groups), "poor": poor},
     )
-    # Rows in job order, then sorted with the district id breaking ties, so the table does
+    outcome.failures.update(problems)
+    outcome.failures = dict(sorted(outcome.failures.items()))
+    # Rows in id order, then sorted with the district id breaking ties, so the table does
     # not depend on the order in which jobs finished (local processes and Dask differ).
-    rows = [{"district": job_id, **outcome[job_id]} for job_id, _ in jobs if job_id in outcome]
+    rows = [{"district": job_id, **outcome[job_id]} for job_id, _, _ in jobs if job_id in outcome]
+    if not rows:
+        listed = "; ".join(
+            f"district {job_id!r}: {message}"
+            for job_id, message in list(outcome.failures.items())[:5]
+        )
+        more = len(outcome.failures) - 5
+        raise InputError(
+            f"every district failed ({len(outcome.failures)}): {listed}"
+            + (f"; and {more} more" if more > 0 else "")
+        )
     frame = pd.DataFrame(rows)
-    if len(frame):
-        frame = frame.sort_values(["v_possible_max", "district"], kind="stable")
-        frame = frame.reset_index(drop=True)
-    return frame, outcome
+    frame = frame.sort_values(["v_possible_max", "district"], kind="stable")
+    return frame.reset_index(drop=True), outcome
 
 
 def plot_district_table(frame: pd.DataFrame, path: str | Path) -> Path:

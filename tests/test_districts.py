@@ -9,6 +9,8 @@ from click.testing import CliRunner
 
 from assignopt.cli import main
 from assignopt.districts import district_bounds, district_table
+from assignopt.errors import InputError
+from assignopt.tables import read_units
 
 
 def test_district_bounds_by_hand():
@@ -74,8 +76,118 @@ def test_districts_cli(tmp_path):
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
     assert out["districts"] == 2
-    assert "school 0: 20 poor students but only 10" in out["failures"]["c"]
+    assert "20 poor students (column 'poor') but only 10 students" in out["failures"]["c"]
     table = pd.read_csv(out["files"]["csv"])
     assert table.set_index("district").loc["a", "v_possible_max"] == pytest.approx(0.76)
     # Rows sorted by the possible maximum (the forest plot's order).
     assert table["v_possible_max"].is_monotonic_increasing
+
+
+def two_districts() -> pd.DataFrame:
+    # District a is the hand example of test_district_bounds_by_hand (V max 0.76 at d = 0).
+    return pd.DataFrame(
+        {
+            "district": ["a", "a", "b", "b"],
+            "school": ["a1", "a2", "b1", "b2"],
+            "black": [80, 20, 10, 30],
+            "white": [20, 80, 40, 20],
+            "poor": [60, 20, 10, 25],
+        }
+    )
+
+
+def test_a_new_tolerance_recomputes_instead_of_reusing(tmp_path):
+    schools = two_districts()
+    first, _ = district_table(schools, ["black", "white"], 0.0, tmp_path, workers=1, progress=False)
+    second, outcome = district_table(
+        schools, ["black", "white"], 0.3, tmp_path, workers=1, progress=False
+    )
+    assert outcome.reused == 0 and outcome.computed == 2
+    assert set(second["tolerance"]) == {0.3}
+    a0 = first.set_index("district").loc["a", "v_possible_max"]
+    a3 = second.set_index("district").loc["a", "v_possible_max"]
+    # 1 - |0.52 - 0.28| = 0.76 at d = 0 (by hand); at d = 0.3 both poverty rates (0.52, 0.28)
+    # lie within 0.3 of the district rate 0.4, so one school per race is allowed: V = 1.
+    assert a0 == pytest.approx(0.76) and a3 == pytest.approx(1.0)
+    third, outcome = district_table(
+        schools, ["black", "white"], 0.3, tmp_path, workers=1, progress=False
+    )
+    assert outcome.reused == 2 and outcome.computed == 0
+    pd.testing.assert_frame_equal(second, third)
+    # Edited counts for one district: only that district recomputes.
+    edited = schools.copy()
+    edited.loc[2, "black"] = 11
+    _, outcome = district_table(
+        edited, ["black", "white"], 0.3, tmp_path, workers=1, progress=False
+    )
+    assert outcome.reused == 1 and outcome.computed == 1
+    # Other groups (the same numbers under other names) are another question: recompute.
+    renamed = schools.rename(columns={"black": "b", "white": "w"})
+    _, outcome = district_table(renamed, ["b", "w"], 0.3, tmp_path, workers=1, progress=False)
+    assert outcome.reused == 0
+
+
+def test_ids_are_text_as_written(tmp_path):
+    path = tmp_path / "schools.csv"
+    path.write_text(
+        "district,school,black,white,poor\n"
+        "01,07,80,20,60\n01,08,20,80,20\n"
+        "1,07,10,40,10\n1,08,30,20,25\n"
+    )
+    schools = read_units(path)
+    assert list(schools["district"]) == ["01", "01", "1", "1"]
+    assert list(schools["school"]) == ["07", "08", "07", "08"]
+    frame, _ = district_table(
+        schools, ["black", "white"], 0.0, tmp_path / "o", workers=1, progress=False
+    )
+    assert sorted(frame["district"]) == ["01", "1"]
+    # 01 is the hand example (0.76); 1 is another district.
+    assert frame.set_index("district").loc["01", "v_possible_max"] == pytest.approx(0.76)
+
+
+def test_a_blank_district_id_names_its_line(tmp_path):
+    path = tmp_path / "schools.csv"
+    path.write_text("district,black,white,poor\na,80,20,60\n,20,80,20\n")
+    with pytest.raises(InputError, match=r"blank in .*schools.csv, line 3"):
+        district_table(
+            read_units(path), ["black", "white"], 0.0, tmp_path / "o", workers=1, progress=False
+        )
+
+
+def test_a_header_only_table_is_refused(tmp_path):
+    path = tmp_path / "schools.csv"
+    path.write_text("district,black,white,poor\n")
+    with pytest.raises(InputError, match="no rows"):
+        district_table(
+            read_units(path), ["black", "white"], 0.0, tmp_path / "o", workers=1, progress=False
+        )
+
+
+def test_some_districts_fail_and_the_others_are_kept(tmp_path):
+    schools = two_districts()
+    schools.loc[3, "poor"] = 60  # school b2: 60 poor among 50 students
+    frame, outcome = district_table(
+        schools, ["black", "white"], 0.0, tmp_path, workers=1, progress=False
+    )
+    assert list(frame["district"]) == ["a"]
+    assert list(outcome.failures) == ["b"]
+    message = outcome.failures["b"]
+    assert "school 'b2'" in message and "'poor'" in message and "only 50" in message
+    schools.loc[1, "white"] = float("nan")  # school a2 has no White count
+    with pytest.raises(InputError, match=r"every district failed \(2\).*school 'a2'.*'white'"):
+        district_table(schools, ["black", "white"], 0.0, tmp_path, workers=1, progress=False)
+
+
+def test_text_in_a_count_column_is_refused_by_name(tmp_path):
+    schools = two_districts().astype({"white": object})
+    schools.loc[0, "white"] = "twenty"
+    with pytest.raises(InputError, match="column 'white' holds 'twenty'"):
+        district_table(schools, ["black", "white"], 0.0, tmp_path, workers=1, progress=False)
+
+
+@pytest.mark.parametrize("workers", [0, -1])
+def test_district_workers_below_one_are_refused(tmp_path, workers):
+    with pytest.raises(InputError, match="workers"):
+        district_table(
+            two_districts(), ["black", "white"], 0.0, tmp_path, workers=workers, progress=False
+        )
