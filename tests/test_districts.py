@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from assignopt.cli import main
-from assignopt.districts import district_bounds, district_table
+from assignopt.districts import district_bounds, district_table, plot_district_table, plot_figure6
 from assignopt.errors import InputError
 from assignopt.tables import read_units
 
@@ -191,3 +191,53 @@ def test_district_workers_below_one_are_refused(tmp_path, workers):
         district_table(
             two_districts(), ["black", "white"], 0.0, tmp_path, workers=workers, progress=False
         )
+
+
+def synthetic_results(n: int) -> pd.DataFrame:
+    """A results table shaped like district_table's, without solving (for drawing only)."""
+    rng = np.random.default_rng(1)
+    today = rng.uniform(0, 0.5, n)
+    return pd.DataFrame(
+        {
+            "district": [f"{k:04d}" for k in range(n)],
+            "v_today": today,
+            "v_reassigned": today * rng.uniform(0.5, 1, n),
+            "v_possible_min": np.zeros(n),
+            "v_possible_max": rng.uniform(0.6, 1, n),
+            "tolerance": 0.1,
+        }
+    )
+
+
+@pytest.mark.parametrize("draw", [plot_district_table, plot_figure6])
+def test_a_thousand_rows_draw_as_a_ranked_figure_of_fixed_size(tmp_path, draw):
+    from PIL import Image
+
+    small = draw(synthetic_results(20), tmp_path / "small.png")
+    large = draw(synthetic_results(1000), tmp_path / "large.png")
+    with Image.open(small) as a, Image.open(large) as b:
+        # 20 labelled rows: 0.22 in per row + margins at 140 dpi; 1,000 rows: a fixed 8 in page
+        # (one labelled row each would be 0.22 * 1000 in, over 30,000 pixels tall).
+        assert a.size[1] > 0.22 * 20 * 140
+        assert b.size[1] <= 8 * 140
+
+
+def test_figure6_labels_districts_by_name_and_id(tmp_path, monkeypatch):
+    import assignopt.districts as districts
+
+    frame = synthetic_results(3)
+    frame["district_name"] = ["Hoover City", "Madison City", "Boaz City"]
+    seen = {}
+    original = districts._draw_rows
+
+    def spy(ordered, path, **kwargs):
+        seen["labels"] = districts._labels(ordered)
+        seen["today"] = list(ordered["v_today"])
+        return original(ordered, path, **kwargs)
+
+    monkeypatch.setattr(districts, "_draw_rows", spy)
+    plot_figure6(frame, tmp_path / "fig6.png")
+    assert (tmp_path / "fig6.png").stat().st_size > 0
+    # Rows sorted by today's V, each labelled "name (id)" with the id's leading zeros.
+    assert seen["today"] == sorted(frame["v_today"])
+    assert set(seen["labels"]) == {"Hoover City (0000)", "Madison City (0001)", "Boaz City (0002)"}
