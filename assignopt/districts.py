@@ -8,7 +8,9 @@ school counts under within-school independence of race and poverty.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,25 +19,33 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from assignopt.batch import BatchOutcome, run_batch
-from assignopt.errors import InputError
+from assignopt.errors import InputError, UndefinedIndexError
 from assignopt.indices import normalized_exposure
 from assignopt.maxseg import maximum_segregation
+from assignopt.nces import NCES_GROUPS
 from assignopt.policy import Policy
 from assignopt.population import Population
 from assignopt.reassign import race_proportional_reassignment
+from assignopt.tables import read_units
 
 __all__ = [
     "MAX_LABELLED_ROWS",
+    "DistrictsRun",
     "district_bounds",
     "district_jobs",
     "district_table",
     "plot_district_table",
     "plot_figure6",
+    "run_districts",
 ]
 
 
 def district_bounds(
-    counts: np.ndarray, poor: np.ndarray, tolerance: float, solver: str = "highs"
+    counts: np.ndarray,
+    poor: np.ndarray,
+    tolerance: float,
+    solver: str = "highs",
+    groups: Sequence[str] | None = None,
 ) -> dict:
     """Today's V, the reassignment estimate and the possible interval for one district.
 
@@ -49,6 +59,8 @@ def district_bounds(
         Policy band half-width d.
     solver : str
         LP solver.
+    groups : sequence of str, optional
+        Group names, for messages (default ``group 1, group 2, ...``).
 
     Returns
     -------
@@ -58,6 +70,19 @@ def district_bounds(
     """
     counts = np.asarray(counts, dtype=float)
     poor = np.asarray(poor, dtype=float)
+    names = (
+        list(groups) if groups is not None else [f"group {m + 1}" for m in range(counts.shape[1])]
+    )
+    totals = counts.sum(axis=0)
+    absent = [names[m] for m in range(min(2, counts.shape[1])) if totals[m] <= 0]
+    if absent:
+        raise UndefinedIndexError(
+            f"no {' and no '.join(map(repr, absent))} students in the district's schools; "
+            "V between the first two groups is not defined"
+        )
+    # A group with no students in the district changes nothing; leaving it out keeps the
+    # multigroup indices of the reassignment defined (e.g. no Pacific Islander students).
+    counts = counts[:, (np.arange(counts.shape[1]) < 2) | (totals > 0)]
     size = counts.sum(axis=1)
     reassigned = race_proportional_reassignment(counts, poor, tolerance)
     # Within-school independence: school j's poor are split by its racial mix.
@@ -90,8 +115,8 @@ def district_bounds(
 
 
 def _job(payload: tuple) -> dict:
-    counts, poor, tolerance, solver = payload
-    return district_bounds(counts, poor, tolerance, solver)
+    counts, poor, tolerance, solver, groups = payload
+    return district_bounds(counts, poor, tolerance, solver, groups)
 
 
 def _ids(schools: pd.DataFrame, column: str) -> np.ndarray:
@@ -295,7 +320,7 @@ def district_table(
     jobs, problems = district_jobs(schools, groups, district=district, poor=poor, school=school)
     outcome = run_batch(
         [
-            (job_id, (counts, poor_counts, tolerance, solver))
+            (job_id, (counts, poor_counts, tolerance, solver, [str(g) for g in groups]))
             for job_id, counts, poor_counts in jobs
         ],
         _job,
@@ -456,3 +481,193 @@ def plot_figure6(frame: pd.DataFrame, path: str | Path) -> Path:
         ranked_by="today's V",
         connect=True,
     )
+
+
+@dataclass(frozen=True)
+class DistrictsRun:
+    """What :func:`run_districts` computed and wrote.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per computed district (as :func:`district_table`, plus ``district_name`` and
+        ``schools_excluded`` for the NCES file).
+    failures : dict of str to str
+        Districts that could not be computed, by id, with the reason (schools and columns
+        named); the table for the others is written all the same.
+    reused, computed : int
+        District results reused from ``out_dir`` and computed in this run.
+    files : dict of str to Path
+        ``csv`` and ``png`` always; ``figure6`` when asked; ``exclusions`` for the NCES file.
+    source : str
+        ``"nces"`` for the NCES school file, ``"table"`` otherwise.
+    exclusions : pandas.DataFrame or None
+        NCES schools left out, counted by district, column and reason.
+    """
+
+    table: pd.DataFrame
+    failures: dict[str, str]
+    reused: int
+    computed: int
+    files: dict[str, Path]
+    source: str
+    exclusions: pd.DataFrame | None = None
+
+
+def _nces_groups(groups: Sequence[str] | None) -> dict[str, str] | None:
+    if groups is None:
+        return None
+    by_column = {column: name for name, column in NCES_GROUPS.items()}
+    chosen = {}
+    for g in groups:
+        if g in NCES_GROUPS:
+            chosen[g] = NCES_GROUPS[g]
+        elif g in by_column:
+            chosen[by_column[g]] = g
+        else:
+            raise InputError(
+                f"groups: {g!r} is not an NCES group; use {', '.join(NCES_GROUPS)} "
+                f"(or the file's columns {', '.join(NCES_GROUPS.values())})"
+            )
+    return chosen
+
+
+def _writable_folder(out_dir: str | Path) -> Path:
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"out_dir {str(out)!r} is a file, not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"out_dir {str(out)!r} cannot be created ({exc.strerror})") from None
+    if not os.access(out, os.W_OK):
+        raise InputError(f"out_dir {str(out)!r} is not writable")
+    return out
+
+
+def run_districts(
+    schools: str | Path,
+    tolerance: float,
+    out_dir: str | Path,
+    *,
+    groups: Sequence[str] | None = None,
+    district: str | None = None,
+    poor: str | None = None,
+    school: str | None = None,
+    solver: str = "highs",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    figure6: bool = False,
+    progress: bool = True,
+) -> DistrictsRun:
+    """Read a table of schools, compute every district's bounds and write the table and figures.
+
+    The NCES EDGE "Public School Characteristics" file is recognised by its columns and read
+    with :func:`assignopt.nces.read_nces_schools` (district = ``LEAID``, groups from ``BL``,
+    ``WH``, ``HI``, ..., poor = ``TOTFRL``; coded and blank schools excluded and counted);
+    any other table is read with :func:`assignopt.tables.read_units`, the district column as
+    text.
+
+    Parameters
+    ----------
+    schools : str or Path
+        The table of schools (CSV, Parquet or a vector file), or the NCES file.
+    tolerance : float
+        Policy band half-width d.
+    out_dir : str or Path
+        Output folder: ``district_bounds.csv``, ``district_bounds.png``, ``figure6.png`` (when
+        ``figure6``), ``nces_exclusions.csv`` (NCES file), and the per-district results in
+        ``districts/``. Checked before any computing.
+    groups : sequence of str, optional
+        Group columns, b and w first (default ``black, white``; for the NCES file every race
+        column present, by the names of :data:`assignopt.nces.NCES_GROUPS` or the file's own).
+    district, poor, school : str, optional
+        Columns of district ids (default ``district``), poor students (``poor``; for the NCES
+        file a column such as ``TOTFRL`` or ``FRELCH``) and school ids (``school`` if present).
+    solver : str
+        LP solver.
+    workers, scheduler : optional
+        Local processes (at least 1), or a Dask scheduler address.
+    figure6 : bool
+        Also draw :func:`plot_figure6`.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    DistrictsRun
+        The table, the failures by district id, reuse counts and the files written.
+
+    Raises
+    ------
+    InputError
+        On an unreadable file, a missing column, a blank district id, a table without rows,
+        an unusable ``out_dir``, bad ``workers`` or ``tolerance``, an unreachable scheduler, or
+        when every district fails.
+    """
+    out = _writable_folder(out_dir)
+    path = Path(schools)
+    failures: dict[str, str] = {}
+    exclusions = None
+    names = None
+    if path.suffix.lower() in {".csv", ".txt"} and path.is_file() and _looks_nces(path):
+        from assignopt.nces import read_nces_schools
+
+        nces = read_nces_schools(path, groups=_nces_groups(groups), poor=poor or "TOTFRL")
+        frame, group_columns = nces.schools, nces.groups
+        district_col, poor_col, school_col = nces.district, nces.poor, nces.school
+        exclusions = nces.exclusions
+        names = nces.districts.set_index("district")
+        for row in nces.districts.itertuples():
+            if row.schools_used == 0:
+                failures[row.district] = (
+                    f"no usable school of {row.schools_read} "
+                    f"({nces.exclusion_message(row.district)})"
+                )
+        source = "nces"
+    else:
+        district_col = district or "district"
+        frame = read_units(path, text_columns=[district_col] + ([school] if school else []))
+        group_columns = list(groups) if groups is not None else ["black", "white"]
+        poor_col, school_col = poor or "poor", school
+        source = "table"
+    table, outcome = district_table(
+        frame,
+        group_columns,
+        tolerance,
+        out,
+        district=district_col,
+        poor=poor_col,
+        school=school_col,
+        solver=solver,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+    )
+    failures = dict(sorted({**failures, **outcome.failures}.items()))
+    files = {"csv": out / "district_bounds.csv", "png": out / "district_bounds.png"}
+    if names is not None:
+        table.insert(1, "district_name", table["district"].map(names["district_name"]))
+        table["schools_excluded"] = table["district"].map(names["schools_excluded"]).astype(int)
+        files["exclusions"] = out / "nces_exclusions.csv"
+        exclusions.to_csv(files["exclusions"], index=False)
+    table.to_csv(files["csv"], index=False)
+    plot_district_table(table, files["png"])
+    if figure6:
+        files["figure6"] = plot_figure6(table, out / "figure6.png")
+    return DistrictsRun(
+        table, failures, outcome.reused, outcome.computed, files, source, exclusions
+    )
+
+
+def _looks_nces(path: Path) -> bool:
+    import csv
+
+    from assignopt.nces import is_nces_school_table
+
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            header = next(csv.reader(handle), [])
+    except (OSError, UnicodeDecodeError):
+        return False
+    return is_nces_school_table(header)

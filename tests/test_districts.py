@@ -8,8 +8,14 @@ import pytest
 from click.testing import CliRunner
 
 from assignopt.cli import main
-from assignopt.districts import district_bounds, district_table, plot_district_table, plot_figure6
-from assignopt.errors import InputError
+from assignopt.districts import (
+    district_bounds,
+    district_table,
+    plot_district_table,
+    plot_figure6,
+    run_districts,
+)
+from assignopt.errors import InputError, UndefinedIndexError
 from assignopt.tables import read_units
 
 
@@ -241,3 +247,36 @@ def test_figure6_labels_districts_by_name_and_id(tmp_path, monkeypatch):
     # Rows sorted by today's V, each labelled "name (id)" with the id's leading zeros.
     assert seen["today"] == sorted(frame["v_today"])
     assert set(seen["labels"]) == {"Hoover City (0000)", "Madison City (0001)", "Boaz City (0002)"}
+
+
+def test_a_group_absent_from_the_district_changes_nothing():
+    # The hand example with a third group of no students gives the hand example's numbers.
+    counts = np.array([[80.0, 20.0, 0.0], [20.0, 80.0, 0.0]])
+    out = district_bounds(counts, np.array([60.0, 20.0]), 0.0, groups=["black", "white", "pi"])
+    assert out["v_today"] == pytest.approx(0.36) and out["v_reassigned"] == pytest.approx(0.1296)
+    with pytest.raises(UndefinedIndexError, match="no 'black' students"):
+        district_bounds(counts[:, [2, 1]], np.array([6.0, 2.0]), 0.0, groups=["black", "white"])
+
+
+def test_run_districts_writes_the_others_and_returns_the_failures(tmp_path):
+    schools = two_districts()
+    schools["district"] = ["01", "01", "1", "1"]
+    schools.loc[3, "poor"] = 60  # school b2: 60 poor among 50 students
+    path = tmp_path / "schools.csv"
+    schools.to_csv(path, index=False)
+    run = run_districts(path, 0.0, tmp_path / "o", workers=1, figure6=True, progress=False)
+    assert run.source == "table" and list(run.failures) == ["1"]
+    assert "school 'b2'" in run.failures["1"]
+    written = pd.read_csv(run.files["csv"], dtype={"district": str})
+    assert list(written["district"]) == ["01"]
+    assert written["v_possible_max"].iloc[0] == pytest.approx(0.76)  # the hand example
+    assert {"csv", "png", "figure6"} <= set(run.files)
+
+
+def test_run_districts_refuses_an_output_folder_that_is_a_file(tmp_path):
+    path = tmp_path / "schools.csv"
+    two_districts().to_csv(path, index=False)
+    taken = tmp_path / "taken"
+    taken.write_text("")
+    with pytest.raises(InputError, match="out_dir .* is a file"):
+        run_districts(path, 0.0, taken, workers=1, progress=False)
