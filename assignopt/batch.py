@@ -22,6 +22,7 @@ import re
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -372,11 +373,20 @@ def run_batch(
                 record(_run_chunk(func, [item], None, frozen), written=False)
         else:
             with ProcessPoolExecutor(max_workers=n_workers) as pool:
-                futures = [
-                    pool.submit(_run_chunk, func, chunk, str(out), frozen)
+                futures = {
+                    pool.submit(_run_chunk, func, chunk, str(out), frozen): chunk
                     for chunk in _chunks(todo, n_workers)
-                ]
+                }
                 for future in as_completed(futures):
-                    record(future.result(), written=True)
+                    try:
+                        record(future.result(), written=True)
+                    except BrokenProcessPool as exc:
+                        # A worker died (killed, out of memory): its jobs fail, the rest stand.
+                        lost = [
+                            (item[0], None, f"worker process died ({exc})")
+                            for item in futures[future]
+                            if item[0] not in outcome
+                        ]
+                        record(lost, written=False)
     bar.close()
     return outcome

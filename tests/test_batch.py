@@ -49,16 +49,19 @@ def test_batch_is_resumable_and_isolates_failures(tmp_path):
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_changed_payload_recomputes(tmp_path, workers):
-    first = run_batch([("a", (2, 10)), ("b", (3, 10))], scaled, tmp_path, workers=workers,
-                      progress=False)
+    first = run_batch(
+        [("a", (2, 10)), ("b", (3, 10))], scaled, tmp_path, workers=workers, progress=False
+    )
     assert first["a"] == {"value": 20}
     # Same ids, a new factor (like a new tolerance): both recompute, nothing stale is reused.
-    second = run_batch([("a", (2, 30)), ("b", (3, 10))], scaled, tmp_path, workers=workers,
-                       progress=False)
+    second = run_batch(
+        [("a", (2, 30)), ("b", (3, 10))], scaled, tmp_path, workers=workers, progress=False
+    )
     assert second["a"] == {"value": 60} and second["b"] == {"value": 30}
     assert (second.reused, second.computed) == (1, 1)
-    third = run_batch([("a", (2, 30)), ("b", (3, 10))], scaled, tmp_path, workers=workers,
-                      progress=False)
+    third = run_batch(
+        [("a", (2, 30)), ("b", (3, 10))], scaled, tmp_path, workers=workers, progress=False
+    )
     assert (third.reused, third.computed) == (2, 0)
 
 
@@ -80,8 +83,7 @@ def test_an_edited_input_file_recomputes(tmp_path):
     first = run_batch([("A", str(model))], file_length, tmp_path / "o", workers=1, progress=False)
     assert first["A"] == {"value": 16}  # len("tolerance = 0.1\n")
     model.write_text("tolerance = 0.25\n")
-    second = run_batch([("A", str(model))], file_length, tmp_path / "o", workers=1,
-                       progress=False)
+    second = run_batch([("A", str(model))], file_length, tmp_path / "o", workers=1, progress=False)
     assert second["A"] == {"value": 17} and second.reused == 0
 
 
@@ -137,6 +139,27 @@ def test_an_unreachable_scheduler_is_refused_quickly(tmp_path, address):
     pytest.importorskip("distributed")
     start = time.perf_counter()
     with pytest.raises(InputError, match="scheduler"):
-        run_batch([("a", (1, 1))], scaled, tmp_path, scheduler=address, progress=False,
-                  scheduler_timeout=2)
+        run_batch(
+            [("a", (1, 1))],
+            scaled,
+            tmp_path,
+            scheduler=address,
+            progress=False,
+            scheduler_timeout=2,
+        )
     assert time.perf_counter() - start < 15
+
+
+def die_on_two(x):
+    import os
+
+    if x == 2:
+        os._exit(9)  # a worker killed mid-job (as by the out-of-memory killer)
+    return {"value": x}
+
+
+def test_a_dead_worker_fails_its_jobs_not_the_batch(tmp_path):
+    jobs = [(f"job{x}", x) for x in range(4)]
+    outcome = run_batch(jobs, die_on_two, tmp_path, workers=2, progress=False)
+    assert "job2" in outcome.failures and "worker process died" in outcome.failures["job2"]
+    assert set(outcome) | set(outcome.failures) == {job_id for job_id, _ in jobs}
