@@ -155,6 +155,8 @@ def nces_schools(
         )
     if len(wanted) < 2:
         raise InputError(f"groups: at least two NCES group columns are needed, got {wanted}")
+    if len(frame) == 0:
+        raise InputError("NCES table: no rows (only a header); nothing to compute")
     district_ids = frame["LEAID"].astype(str).str.strip()
     blank_ids = (frame["LEAID"].isna() | (district_ids == "")).to_numpy()
     if blank_ids.any():

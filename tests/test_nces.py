@@ -132,3 +132,10 @@ def test_run_districts_reads_the_file_directly(tmp_path):
     assert pd.read_csv(run.files["exclusions"], dtype={"district": str})["schools"].sum() > 0
     again = run_districts(FIXTURE, 0.1, tmp_path / "o", workers=1, progress=False)
     assert again.reused == 8 and again.computed == 0
+
+
+def test_a_header_only_file_is_refused(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text(FIXTURE.read_text(encoding="utf-8-sig").splitlines()[0] + "\n")
+    with pytest.raises(InputError, match="no rows"):
+        read_nces_schools(path)
