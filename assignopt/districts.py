@@ -129,11 +129,10 @@ def _ids(schools: pd.DataFrame, column: str) -> np.ndarray:
     if blank.any():
         position = int(np.flatnonzero(blank)[0])
         source = schools.attrs.get("source")
-        where = (
-            f"{source}, line {position + 1 + schools.attrs.get('header_lines', 1)}"
-            if (source)
-            else f"row {position + 1} of the table (line {position + 2} of a CSV with a header)"
-        )
+        if source:
+            where = f"{source}, line {position + 1 + schools.attrs.get('header_lines', 1)}"
+        else:
+            where = f"row {position + 1} of the table (line {position + 2} of a CSV with a header)"
         raise InputError(
             f"schools table: district id (column {column!r}) is blank in {where}; "
             f"{int(blank.sum())} row(s) have no district id"
