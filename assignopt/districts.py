@@ -346,7 +346,11 @@ def district_table(
             + (f"; and {more} more" if more > 0 else "")
         )
     frame = pd.DataFrame(rows)
-    frame = frame.sort_values(["v_possible_max", "district"], kind="stable")
+    # Sorted on the maximum rounded to 1e-9, so that LP rounding noise (0.9999999999999998
+    # against 1.0) does not decide the order of districts at the same value.
+    key = frame["v_possible_max"].round(9)
+    frame = frame.assign(_key=key).sort_values(["_key", "district"], kind="stable")
+    frame = frame.drop(columns="_key")
     return frame.reset_index(drop=True), outcome
 
 
@@ -379,7 +383,8 @@ def _draw_rows(
     n = len(frame)
     labelled = n <= MAX_LABELLED_ROWS
     if not labelled:  # ranks carry no ids: order ties of the ranking key by today's V
-        frame = frame.sort_values([ranked_key, "v_today"], kind="stable")
+        frame = frame.assign(_key=frame[ranked_key].round(9))
+        frame = frame.sort_values(["_key", "v_today"], kind="stable")
     height = max(3.0, 0.22 * n + 1.5) if labelled else 8.0
     fig = Figure(figsize=(7.5, height))
     ax = fig.add_subplot()
@@ -417,11 +422,12 @@ def _draw_rows(
     ax.set_xlim(0, 1.02)
     ax.set_xlabel("normalized exposure V")
     tol = frame["tolerance"].iloc[0] if n and "tolerance" in frame.columns else 0
-    ax.set_title(f"{title} (tolerance {tol:g})", fontsize=10)
+    ax.set_title(f"{title} (tolerance {tol:g})", fontsize=10, pad=24)
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(fontsize=7, loc="lower right")
+    # Above the rows, never over them.
+    ax.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
     FigureCanvasAgg(fig)
-    fig.savefig(path, dpi=140, bbox_inches="tight" if labelled else None)
+    fig.savefig(path, dpi=140, bbox_inches="tight")
     return Path(path)
 
 
