@@ -229,19 +229,19 @@ def test_a_thousand_rows_draw_as_a_ranked_figure_of_fixed_size(tmp_path, draw):
 
 
 def test_figure6_labels_districts_by_name_and_id(tmp_path, monkeypatch):
-    import assignopt.districts as districts
+    import assignopt.district_figures as figures
 
     frame = synthetic_results(3)
     frame["district_name"] = ["Hoover City", "Madison City", "Boaz City"]
     seen = {}
-    original = districts._draw_rows
+    original = figures._draw_rows
 
     def spy(ordered, path, **kwargs):
-        seen["labels"] = districts._labels(ordered)
+        seen["labels"] = figures._labels(ordered)
         seen["today"] = list(ordered["v_today"])
         return original(ordered, path, **kwargs)
 
-    monkeypatch.setattr(districts, "_draw_rows", spy)
+    monkeypatch.setattr(figures, "_draw_rows", spy)
     plot_figure6(frame, tmp_path / "fig6.png")
     assert (tmp_path / "fig6.png").stat().st_size > 0
     # Rows sorted by today's V, each labelled "name (id)" with the id's leading zeros.
