@@ -14,6 +14,7 @@ not a thousand), or on a Dask cluster when a scheduler address is given
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import math
@@ -372,21 +373,26 @@ def run_batch(
             for item in todo:
                 record(_run_chunk(func, [item], None, frozen), written=False)
         else:
-            with ProcessPoolExecutor(max_workers=n_workers) as pool:
-                futures = {
-                    pool.submit(_run_chunk, func, chunk, str(out), frozen): chunk
-                    for chunk in _chunks(todo, n_workers)
-                }
-                for future in as_completed(futures):
-                    try:
-                        record(future.result(), written=True)
-                    except BrokenProcessPool as exc:
-                        # A worker died (killed, out of memory): its jobs fail, the rest stand.
-                        lost = [
-                            (item[0], None, f"worker process died ({exc})")
-                            for item in futures[future]
-                            if item[0] not in outcome
-                        ]
-                        record(lost, written=False)
+            # Forked workers then leave the parent's objects, and their memory pages, alone.
+            gc.freeze()
+            try:
+                with ProcessPoolExecutor(max_workers=n_workers) as pool:
+                    futures = {
+                        pool.submit(_run_chunk, func, chunk, str(out), frozen): chunk
+                        for chunk in _chunks(todo, n_workers)
+                    }
+                    for future in as_completed(futures):
+                        try:
+                            record(future.result(), written=True)
+                        except BrokenProcessPool as exc:
+                            # A worker died (killed, out of memory): its jobs fail, others stand.
+                            lost = [
+                                (item[0], None, f"worker process died ({exc})")
+                                for item in futures[future]
+                                if item[0] not in outcome
+                            ]
+                            record(lost, written=False)
+            finally:
+                gc.unfreeze()
     bar.close()
     return outcome
