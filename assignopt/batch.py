@@ -319,7 +319,10 @@ def run_batch(
         repeated = next(job_id for job_id in ids if job_id in seen or seen.add(job_id))
         raise InputError(f"job ids must be unique; {repeated!r} appears more than once")
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"out_dir {str(out)!r} cannot be used as a folder ({exc})") from None
     existing = {entry.name for entry in os.scandir(out)}
     outcome = BatchOutcome()
     common = hashlib.sha256()

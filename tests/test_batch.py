@@ -163,3 +163,10 @@ def test_a_dead_worker_fails_its_jobs_not_the_batch(tmp_path):
     outcome = run_batch(jobs, die_on_two, tmp_path, workers=2, progress=False)
     assert "job2" in outcome.failures and "worker process died" in outcome.failures["job2"]
     assert set(outcome) | set(outcome.failures) == {job_id for job_id, _ in jobs}
+
+
+def test_an_output_folder_that_is_a_file_is_refused(tmp_path):
+    taken = tmp_path / "taken"
+    taken.write_text("")
+    with pytest.raises(InputError, match="out_dir"):
+        run_batch([("a", (1, 1))], scaled, taken / "inner", workers=1, progress=False)
