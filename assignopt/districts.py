@@ -454,6 +454,7 @@ def run_districts(
     district, poor, school : str, optional
         Columns of district ids (default ``district``), poor students (``poor``; for the NCES
         file a column such as ``TOTFRL`` or ``FRELCH``) and school ids (``school`` if present).
+        The NCES file's ids are always ``LEAID`` and ``NCESSCH``.
     solver : str
         LP solver.
     workers, scheduler : optional
@@ -483,6 +484,11 @@ def run_districts(
     if path.suffix.lower() in {".csv", ".txt"} and path.is_file() and _looks_nces(path):
         from assignopt.nces import read_nces_schools
 
+        for name, value, fixed in (("district", district, "LEAID"), ("school", school, "NCESSCH")):
+            if value not in (None, fixed):
+                raise InputError(
+                    f"{name}: the NCES school file's {name} ids are column {fixed!r}, not {value!r}"
+                )
         nces = read_nces_schools(path, groups=_nces_groups(groups), poor=poor or "TOTFRL")
         frame, group_columns = nces.schools, nces.groups
         district_col, poor_col, school_col = nces.district, nces.poor, nces.school

@@ -139,3 +139,18 @@ def test_a_header_only_file_is_refused(tmp_path):
     path.write_text(FIXTURE.read_text(encoding="utf-8-sig").splitlines()[0] + "\n")
     with pytest.raises(InputError, match="no rows"):
         read_nces_schools(path)
+
+
+def test_other_id_columns_are_refused_for_the_nces_file(tmp_path):
+    with pytest.raises(InputError, match="district: .* column 'LEAID', not 'ST_LEAID'"):
+        run_districts(FIXTURE, 0.1, tmp_path, district="ST_LEAID", workers=1, progress=False)
+
+
+def test_free_lunch_only_as_the_poor_column():
+    nces = read_nces_schools(FIXTURE, poor="FRELCH")
+    leeds = nces.schools[nces.schools["district"] == "0100011"]
+    # Leeds City (0100011), four schools: FRELCH 185+183+186+194 = 748, where TOTFRL gives
+    # 196+197+195+204 = 792 (REDLCH 11+14+9+10 = 44).
+    assert leeds["poor"].sum() == 748
+    total = read_nces_schools(FIXTURE).schools
+    assert total.loc[total["district"] == "0100011", "poor"].sum() == 792
