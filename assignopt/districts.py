@@ -4,6 +4,13 @@ For each district: today's V; the race-proportional reassignment under the polic
 literature's lower estimate of what balancing would leave); and the interval of *possible*
 segregation under the policy from the linear programs, with group poverty rates estimated from
 school counts under within-school independence of race and poverty.
+
+District ids are text exactly as written. Each district is one job of
+:func:`assignopt.batch.run_batch`, so its result is kept and reused only for the same schools,
+groups, tolerance, solver and package version; a district whose rows cannot be used fails alone,
+named with its schools and columns. :func:`run_districts` reads a table or the NCES school file
+(:mod:`assignopt.nces`), and writes the table, the forest plot and Figure 6
+(:mod:`assignopt.district_figures`).
 """
 
 from __future__ import annotations
