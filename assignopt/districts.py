@@ -279,6 +279,7 @@ def district_table(
     solver: str = "highs",
     workers: int | None = None,
     scheduler: str | None = None,
+    scheduler_timeout: float = 5.0,
     progress: bool = True,
 ) -> tuple[pd.DataFrame, BatchOutcome]:
     """Bounds for every district of a school table, one result file per district.
@@ -303,6 +304,8 @@ def district_table(
         LP solver.
     workers, scheduler : optional
         Local processes (at least 1), or a Dask scheduler address.
+    scheduler_timeout : float
+        Seconds to wait for the scheduler before refusing it.
     progress : bool
         Show a progress bar.
 
@@ -332,6 +335,7 @@ def district_table(
         Path(out_dir) / "districts",
         workers=workers,
         scheduler=scheduler,
+        scheduler_timeout=scheduler_timeout,
         progress=progress,
         desc="districts",
         settings={"groups": list(groups), "poor": poor},
@@ -434,6 +438,7 @@ def run_districts(
     solver: str = "highs",
     workers: int | None = None,
     scheduler: str | None = None,
+    scheduler_timeout: float = 5.0,
     figure6: bool = False,
     progress: bool = True,
 ) -> DistrictsRun:
@@ -466,6 +471,8 @@ def run_districts(
         LP solver.
     workers, scheduler : optional
         Local processes (at least 1), or a Dask scheduler address.
+    scheduler_timeout : float
+        Seconds to wait for the scheduler before refusing it.
     figure6 : bool
         Also draw :func:`plot_figure6`.
     progress : bool
@@ -525,6 +532,7 @@ def run_districts(
         solver=solver,
         workers=workers,
         scheduler=scheduler,
+        scheduler_timeout=scheduler_timeout,
         progress=progress,
     )
     failures = dict(sorted({**failures, **outcome.failures}.items()))

@@ -280,3 +280,17 @@ def test_run_districts_refuses_an_output_folder_that_is_a_file(tmp_path):
     taken.write_text("")
     with pytest.raises(InputError, match="out_dir .* is a file"):
         run_districts(path, 0.0, taken, workers=1, progress=False)
+
+
+def test_an_unreachable_scheduler_is_refused_by_name(tmp_path):
+    pytest.importorskip("distributed")
+    with pytest.raises(InputError, match="scheduler 'tcp://127.0.0.1:1' cannot be reached"):
+        district_table(
+            two_districts(),
+            ["black", "white"],
+            0.0,
+            tmp_path,
+            scheduler="tcp://127.0.0.1:1",
+            scheduler_timeout=1,
+            progress=False,
+        )
