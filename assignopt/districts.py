@@ -27,11 +27,15 @@ from assignopt.batch import BatchOutcome, run_batch
 from assignopt.district_figures import MAX_LABELLED_ROWS, plot_district_table, plot_figure6
 from assignopt.errors import InputError, UndefinedIndexError
 from assignopt.indices import normalized_exposure
-from assignopt.maxseg import maximum_segregation
+from assignopt.maxseg import maximum_segregation, minimum_segregation
 from assignopt.nces import NCES_GROUPS
 from assignopt.policy import Policy
 from assignopt.population import Population
-from assignopt.reassign import race_proportional_reassignment
+from assignopt.reassign import (
+    district_poverty_rate,
+    race_proportional_reassignment,
+    relative_tolerance,
+)
 from assignopt.tables import read_units
 
 __all__ = [
@@ -52,6 +56,7 @@ def district_bounds(
     tolerance: float,
     solver: str = "highs",
     groups: Sequence[str] | None = None,
+    relative: bool = False,
 ) -> dict:
     """Today's V, the reassignment estimate and the possible interval for one district.
 
@@ -62,17 +67,27 @@ def district_bounds(
     poor : numpy.ndarray
         Poor students per school ``(J,)``.
     tolerance : float
-        Policy band half-width d.
+        Policy band half-width d (with ``relative``, a share of the district's poverty rate).
     solver : str
         LP solver.
     groups : sequence of str, optional
         Group names, for messages (default ``group 1, group 2, ...``).
+    relative : bool
+        Read ``tolerance`` relative to the district's poverty rate: ``d = tolerance x pi_p``.
 
     Returns
     -------
     dict
         ``v_today``, ``v_reassigned``, ``movers``, ``v_possible_min``, ``v_possible_max``,
-        ``black_poverty``, ``white_poverty`` (estimated), ``schools``, ``students``.
+        ``black_poverty``, ``white_poverty`` (estimated), ``schools``, ``students``,
+        ``tolerance`` (the absolute band applied).
+
+    Notes
+    -----
+    The possible interval is computed on the reassignment's own population and policy: every
+    group's students (poor split within each school by its racial mix, the literature's
+    within-school independence), the band on all of them around the district's poverty rate,
+    and V between the first two groups with the others free to fill seats.
     """
     counts = np.asarray(counts, dtype=float)
     poor = np.asarray(poor, dtype=float)
@@ -88,29 +103,31 @@ def district_bounds(
         )
     # A group with no students in the district changes nothing; leaving it out keeps the
     # multigroup indices of the reassignment defined (e.g. no Pacific Islander students).
-    counts = counts[:, (np.arange(counts.shape[1]) < 2) | (totals > 0)]
+    present = (np.arange(counts.shape[1]) < 2) | (totals > 0)
+    counts = counts[:, present]
+    names = [n for n, keep in zip(names, present) if keep]
     size = counts.sum(axis=1)
+    if relative:
+        tolerance = relative_tolerance(tolerance, district_poverty_rate(counts, poor))
     reassigned = race_proportional_reassignment(counts, poor, tolerance)
     # Within-school independence: school j's poor are split by its racial mix.
     share = np.divide(poor, size, out=np.zeros_like(poor), where=size > 0)
-    poor_by_group = share[:, None] * counts[:, :2]
-    totals = counts[:, :2].sum(axis=0)
-    rates = poor_by_group.sum(axis=0) / totals
-    table = np.array(
-        [
-            [poor_by_group[:, 0].sum(), totals[0] - poor_by_group[:, 0].sum()],
-            [poor_by_group[:, 1].sum(), totals[1] - poor_by_group[:, 1].sum()],
-        ]
-    )
-    population = Population.from_class_table(table, class_labels=("poor", "nonpoor"))
-    best = maximum_segregation(population, Policy(tolerance), solver=solver)
+    poor_by_group = share[:, None] * counts
+    group_totals = counts.sum(axis=0)
+    table = np.stack([poor_by_group.sum(axis=0), group_totals - poor_by_group.sum(axis=0)], 1)
+    rates = table[:2, 0] / group_totals[:2]
+    population = Population.from_class_table(table, names, ("poor", "nonpoor"))
+    pair = (names[0], names[1]) if len(names) > 2 else None
+    policy = Policy(tolerance)
+    best = maximum_segregation(population, policy, "V", pair=pair, solver=solver)
+    low = minimum_segregation(population, policy, "V", pair=pair)
     return {
         "schools": int(len(counts)),
         "students": float(size.sum()),
         "v_today": normalized_exposure(counts[:, :2]),
         "v_reassigned": reassigned.v_after,
         "movers": reassigned.movers,
-        "v_possible_min": 0.0,
+        "v_possible_min": low.lower,
         "v_possible_max": best.upper,
         "v_possible_max_lower": best.lower,
         "lp_status": best.status,
@@ -121,8 +138,8 @@ def district_bounds(
 
 
 def _job(payload: tuple) -> dict:
-    counts, poor, tolerance, solver, groups = payload
-    return district_bounds(counts, poor, tolerance, solver, groups)
+    counts, poor, tolerance, solver, groups, relative = payload
+    return district_bounds(counts, poor, tolerance, solver, groups, relative)
 
 
 def _ids(schools: pd.DataFrame, column: str) -> np.ndarray:
@@ -281,6 +298,7 @@ def district_table(
     scheduler: str | None = None,
     scheduler_timeout: float = 5.0,
     progress: bool = True,
+    relative: bool = False,
 ) -> tuple[pd.DataFrame, BatchOutcome]:
     """Bounds for every district of a school table, one result file per district.
 
@@ -317,6 +335,9 @@ def district_table(
         computed (bad rows or a failed computation) with its message, and ``reused`` counts
         stored results taken again.
 
+    relative : bool
+        Read ``tolerance`` relative to each district's poverty rate (``d = tolerance x pi_p``).
+
     Raises
     ------
     InputError
@@ -324,11 +345,12 @@ def district_table(
         ``workers``, an unreachable scheduler, or when every district fails (the message
         lists them).
     """
-    Policy(tolerance)  # refuse a bad tolerance before any work
+    if not relative:
+        Policy(tolerance)  # refuse a bad tolerance before any work
     jobs, problems = district_jobs(schools, groups, district=district, poor=poor, school=school)
     outcome = run_batch(
         [
-            (job_id, (counts, poor_counts, tolerance, solver, [str(g) for g in groups]))
+            (job_id, (counts, poor_counts, tolerance, solver, [str(g) for g in groups], relative))
             for job_id, counts, poor_counts in jobs
         ],
         _job,
@@ -441,6 +463,7 @@ def run_districts(
     scheduler_timeout: float = 5.0,
     figure6: bool = False,
     progress: bool = True,
+    relative: bool = False,
 ) -> DistrictsRun:
     """Read a table of schools, compute every district's bounds and write the table and figures.
 
@@ -475,6 +498,8 @@ def run_districts(
         Seconds to wait for the scheduler before refusing it.
     figure6 : bool
         Also draw :func:`plot_figure6`.
+    relative : bool
+        Read ``tolerance`` relative to each district's poverty rate (``d = tolerance x pi_p``).
     progress : bool
         Show a progress bar.
 
@@ -534,6 +559,7 @@ def run_districts(
         scheduler=scheduler,
         scheduler_timeout=scheduler_timeout,
         progress=progress,
+        relative=relative,
     )
     failures = dict(sorted({**failures, **outcome.failures}.items()))
     files = {"csv": out / "district_bounds.csv", "png": out / "district_bounds.png"}

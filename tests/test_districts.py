@@ -295,3 +295,77 @@ def test_an_unreachable_scheduler_is_refused_by_name(tmp_path):
             scheduler_timeout=1,
             progress=False,
         )
+
+
+def test_possible_interval_is_on_the_reassignments_population_and_policy():
+    # Two schools of Black, White and Hispanic students, 30% and 50% poor. Under within-school
+    # independence each group's poor follow its schools' rates; the possible maximum must be
+    # the pair's LP over all three groups with the band on every student (not the Black-White
+    # sub-district with its own poverty rate).
+    from assignopt.districts import district_bounds
+    from assignopt.maxseg import maximum_segregation
+    from assignopt.policy import Policy
+    from assignopt.population import Population
+
+    counts = np.array([[60.0, 10.0, 30.0], [0.0, 50.0, 50.0]])
+    poor = np.array([30.0, 50.0])
+    out = district_bounds(counts, poor, 0.05, groups=["black", "white", "hispanic"])
+    # The same population by hand: school 1 is 30% poor, school 2 50% poor.
+    table = np.array([[18.0, 42.0], [3.0 + 25.0, 7.0 + 25.0], [9.0 + 25.0, 21.0 + 25.0]])
+    population = Population.from_class_table(
+        table, ("black", "white", "hispanic"), ("poor", "nonpoor")
+    )
+    expected = maximum_segregation(population, Policy(0.05), "V", pair=("black", "white"))
+    assert out["v_possible_max"] == pytest.approx(expected.upper, abs=1e-9)
+    assert out["v_possible_min"] <= out["v_reassigned"] <= out["v_possible_max"] + 1e-9
+
+
+def test_relative_tolerance_reads_the_band_from_each_districts_poverty_rate(tmp_path):
+    schools = pd.DataFrame(
+        {
+            "district": ["01", "01", "1", "1"],
+            "black": [40, 10, 30, 20],
+            "white": [60, 90, 70, 80],
+            "poor": [40, 20, 10, 6],
+        }
+    )
+    path = tmp_path / "s.csv"
+    schools.to_csv(path, index=False)
+    result = CliRunner().invoke(
+        main,
+        [
+            "districts",
+            str(path),
+            "--relative-tolerance",
+            "0.25",
+            "--workers",
+            "1",
+            "--figure6",
+            "--out",
+            str(tmp_path / "o"),
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    table = pd.read_csv(out["files"]["csv"], dtype={"district": str}).set_index("district")
+    # "01": 60 poor of 200 (0.30) -> d = 0.075; "1": 16 of 200 (0.08) -> d = 0.02.
+    assert table.loc["01", "tolerance"] == pytest.approx(0.25 * 0.30)
+    assert table.loc["1", "tolerance"] == pytest.approx(0.25 * 0.08)
+    assert (tmp_path / "o" / "figure6.png").read_bytes()[:4] == b"\x89PNG"
+    both = CliRunner().invoke(
+        main,
+        [
+            "districts",
+            str(path),
+            "--tolerance",
+            "0.1",
+            "--relative-tolerance",
+            "0.2",
+            "--out",
+            str(tmp_path / "p"),
+            "--json",
+        ],
+    )
+    assert both.exit_code == 2
+    assert "give --tolerance or --relative-tolerance" in json.loads(both.output)["error"]

@@ -276,19 +276,34 @@ class AssignRequest(AssignOptions):
 
 
 class DistrictsRequest(Request):
-    """Bounds for every district of a table of schools (``assignopt districts``)."""
+    """Bounds for every district of a table of schools (``assignopt districts``).
+
+    The NCES EDGE school file is recognised by its columns (district ``LEAID``, poor
+    ``TOTFRL``, every race column); for other tables ``district`` defaults to ``district``,
+    ``poor`` to ``poor`` and ``groups`` to ``black, white``.
+    """
 
     job: ClassVar[str] = "districts"
     schools: Path
-    groups: Annotated[list[str], Field(min_length=2)] = ["black", "white"]
-    district: str = "district"
-    poor: str = "poor"
+    groups: Annotated[list[str], Field(min_length=2)] | None = None
+    district: str | None = None
+    poor: str | None = None
+    school: str | None = None
     tolerance: Tolerance = 0.0
+    relative_tolerance: Annotated[float, Field(gt=0.0, lt=1.0, allow_inf_nan=False)] | None = None
     solver: Literal[LP_SOLVERS] = "highs"  # type: ignore[valid-type]
     workers: Annotated[int, Field(ge=1)] | None = None
     scheduler: str | None = None
+    scheduler_timeout: Annotated[float, Field(gt=0.0)] = 5.0
+    figure6: bool = False
 
     _split = field_validator("groups", mode="before")(_split_list)
+
+    @model_validator(mode="after")
+    def _one_tolerance(self) -> DistrictsRequest:
+        if self.relative_tolerance is not None and "tolerance" in self.model_fields_set:
+            raise ValueError("give {tolerance} or {relative_tolerance}, not both")
+        return self
 
 
 def _pairs(value: Any) -> Any:
