@@ -204,3 +204,50 @@ def test_sacramento_possible_and_probable_share_population_and_policy(tmp_path):
         assert _two_single_race_schools_fit(table, row["tolerance"])
         assert row["V possible max"] == pytest.approx(1.0, abs=1e-9)
         assert row["V possible min"] <= row["V probable (balanced)"] <= row["V possible max"]
+
+
+def test_a_batch_reuses_only_results_of_unchanged_inputs(tmp_path):
+    a, b = tmp_path / "a.toml", tmp_path / "b.toml"
+    a.write_text("[data]\npoverty = {white = 0.2, black = 0.5}\n[policy]\ntolerances = [0.1]\n")
+    b.write_text("[data]\npoverty = {white = 0.1, black = 0.3}\n[policy]\ntolerances = [0.0]\n")
+    args = ["run", str(a), str(b), "--out", str(tmp_path / "o"), "--workers", "1", "--json"]
+
+    def run():
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)
+
+    assert run()["reused"] == 0
+    assert run()["reused"] == 2
+    # Editing a model file recomputes that model, and its new tolerances reach the report.
+    a.write_text("[data]\npoverty = {white = 0.2, black = 0.5}\n[policy]\ntolerances = [0.3]\n")
+    again = run()
+    assert again["reused"] == 1
+    headline = pd.read_csv(tmp_path / "o" / "a" / "headline.csv")
+    assert list(headline["tolerance"]) == [0.3]
+    # A full run after a quick one does not keep the quick output.
+    quick = CliRunner().invoke(main, [*args[:-1], "--quick", "--json"])
+    assert json.loads(quick.output)["reused"] == 0
+
+
+def test_a_corrupt_kept_result_is_recomputed(tmp_path):
+    a = tmp_path / "a.toml"
+    a.write_text("[data]\npoverty = {white = 0.2, black = 0.5}\n")
+    args = ["run", str(a), str(tmp_path / "a.toml"), "--out", str(tmp_path / "o"), "--json"]
+    args = [
+        "run",
+        str(a),
+        str(ROOT / "models" / "dichotomous_verification.toml"),
+        "--quick",
+        "--workers",
+        "1",
+        "--out",
+        str(tmp_path / "o"),
+        "--json",
+    ]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    for kept in (tmp_path / "o" / ".results").glob("*.json"):
+        kept.write_text(kept.read_text()[:10])  # truncated
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["reused"] == 0

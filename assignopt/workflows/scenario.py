@@ -332,3 +332,70 @@ def _districts(scenario: Any, out: Path) -> Any:
         notes=_notes(scenario),
         sections=sections,
     )
+
+
+def _run_one(payload: tuple) -> dict:
+    """One scenario of a batch (a module-level function, so worker processes can run it)."""
+    from assignopt.scenario import load_scenario
+
+    model, out_dir, quick, _data_files = payload
+    scenario = load_scenario(model)
+    result = run_scenario(scenario, out_dir, quick=quick)
+    return {
+        "scenario": scenario.name,
+        "report": str(result["report"]),
+        "headline": result["headline"],
+    }
+
+
+def scenario_files(scenario: Any) -> tuple[str, ...]:
+    """The data files a scenario reads (their contents belong to its results' key)."""
+    paths = [scenario.data.get(k) for k in ("district", "schools_table")]
+    paths.append(scenario.assignment.get("road_network"))
+    return tuple(str(p) for p in paths if p)
+
+
+def run_scenarios(
+    models: list[Path],
+    out_dir: str | Path,
+    *,
+    quick: bool = False,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = False,
+) -> Any:
+    """Run several scenario files as one resumable batch, each into ``out_dir/<model name>``.
+
+    A model's kept result is reused only when its key matches: the model file's contents, the
+    contents of every data file it reads, ``quick`` and the package version (editing a model
+    or its data, or a full run after a quick one, recomputes). Every file is checked before
+    any work starts.
+
+    Returns
+    -------
+    BatchOutcome
+        Results by model name (``report``, ``headline``), with ``failures``.
+    """
+    from assignopt.batch import run_batch
+    from assignopt.errors import InputError
+    from assignopt.scenario import load_scenario
+
+    out = check_output_dir(out_dir)
+    names = [Path(m).stem for m in models]
+    if len(set(names)) != len(names):
+        raise InputError(f"models: two files share a name ({', '.join(names)}); rename one")
+    scenarios = [load_scenario(m) for m in models]  # refuse a bad file before any work
+    jobs = [
+        (name, (str(model), str(out / name), quick, scenario_files(scenario)))
+        for name, model, scenario in zip(names, models, scenarios)
+    ]
+    return run_batch(
+        jobs,
+        _run_one,
+        out / ".results",
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        desc="scenarios",
+        settings={"quick": quick},
+    )
