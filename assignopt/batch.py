@@ -30,8 +30,8 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-import assignopt
 from assignopt.errors import AssignoptError, InputError
+from assignopt.version import __version__
 
 __all__ = ["BatchOutcome", "cache_file_name", "job_key", "run_batch"]
 
@@ -167,10 +167,10 @@ def job_key(
     Returns
     -------
     str
-        A SHA-256 hex digest, also covering ``assignopt.__version__``.
+        A SHA-256 hex digest, also covering ``assignopt.version.__version__``.
     """
     h = hashlib.sha256()
-    _feed(h, ["assignopt", assignopt.__version__])
+    _feed(h, ["assignopt", __version__])
     _feed(h, [getattr(func, "__module__", ""), getattr(func, "__qualname__", repr(func))])
     _feed(h, dict(settings or {}))
     _feed(h, [Path(p) for p in inputs])
@@ -192,7 +192,7 @@ def _write(out: Path, name: str, job_id: str, key: str, result: dict | None, err
         entry = {"id": job_id, "key": key, "error": error}
         (out / f"{name}.error.json").write_text(json.dumps(entry))
         return
-    entry = {"id": job_id, "key": key, "version": assignopt.__version__, "result": result}
+    entry = {"id": job_id, "key": key, "version": __version__, "result": result}
     tmp = out / f".{name}.json.tmp{os.getpid()}"
     tmp.write_text(json.dumps(entry, default=float))
     tmp.replace(out / f"{name}.json")  # atomic: a killed run never leaves half a file

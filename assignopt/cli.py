@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from assignopt import __version__
+from assignopt.version import __version__
 
 __all__ = ["COMMANDS", "main"]
 

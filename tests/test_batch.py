@@ -72,7 +72,7 @@ def test_a_changed_setting_or_version_recomputes(tmp_path, monkeypatch):
     assert (full.reused, full.computed) == (0, 1)
     again = run_batch(jobs, scaled, tmp_path, workers=1, progress=False, settings={"quick": False})
     assert again.reused == 1
-    monkeypatch.setattr(assignopt, "__version__", assignopt.__version__ + ".post1")
+    monkeypatch.setattr("assignopt.batch.__version__", assignopt.__version__ + ".post1")
     newer = run_batch(jobs, scaled, tmp_path, workers=1, progress=False, settings={"quick": False})
     assert (newer.reused, newer.computed) == (0, 1)
 
