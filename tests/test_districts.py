@@ -1,6 +1,7 @@
 """District bounds table and the resumable batch runner (local processes and Dask)."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,8 @@ from assignopt.districts import (
 from assignopt.errors import InputError, UndefinedIndexError
 from assignopt.tables import read_units
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 def test_district_bounds_by_hand():
     # School A: 80 Black, 20 White, 60 poor; school B: 20 Black, 80 White, 20 poor.
@@ -34,7 +37,7 @@ def test_district_bounds_by_hand():
 
 def test_dask_cluster_gives_the_local_results(tmp_path):
     distributed = pytest.importorskip("distributed")
-    frame = pd.read_csv("sample_districts/synthetic_schools.csv")
+    frame = pd.read_csv(ROOT / "sample_districts" / "synthetic_schools.csv")
     frame = frame[frame["district"].isin(["D01", "D02", "D03", "D04"])]
     local, _ = district_table(
         frame, ["black", "white"], 0.1, tmp_path / "local", workers=1, progress=False

@@ -196,7 +196,7 @@ def test_maxseg_pair_reaches_one_where_fillers_separate_the_races(tmp_path):
 def test_maxseg_over_unknown_splits_of_a_district_file():
     from pathlib import Path
 
-    sample = Path(__file__).resolve().parent.parent / "sample_districts" / "sacramento_2000.gpkg"
+    sample = Path(__file__).resolve().parents[2] / "sample_districts" / "sacramento_2000.gpkg"
     result, out = run_json(
         "maxseg", "--district", sample, "--tolerance", 0.05, "--split", "unknown"
     )

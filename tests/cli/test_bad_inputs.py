@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from assignopt.cli import main
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parent.parent  # tests/
 SAMPLE = HERE.parent / "sample_districts" / "sacramento_2000.gpkg"
 
 

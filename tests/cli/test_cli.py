@@ -161,7 +161,7 @@ def test_index_reads_the_nces_file_with_ids_as_written():
     from pathlib import Path
 
     path = (
-        Path(__file__).parent
+        Path(__file__).resolve().parent.parent
         / "data"
         / "nces"
         / "Public_School_Characteristics_2020-21_first100.csv"
