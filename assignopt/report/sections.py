@@ -40,9 +40,11 @@ __all__ = [
     "assignment_sections",
     "choice_cell",
     "choice_figure",
+    "choice_findings",
     "choice_model_section",
     "choice_report",
     "choice_section",
+    "choice_sections",
     "preference_words",
     "write_assignment_report",
     "write_choice_report",
@@ -709,3 +711,32 @@ def write_choice_report(
 ) -> Path:
     """Write ``out_dir/report.html`` for one ``choice`` run and return its path."""
     return write_report(choice_report(result, files, title), Path(out_dir) / "report.html")
+
+
+def choice_findings(results: Sequence[ChoiceResult]) -> list[str]:
+    """One sentence per policy's lotteries, for a scenario's findings."""
+    out = []
+    for result in results:
+        s = result.to_dict()
+        out.append(
+            f"Tolerance {format_tolerance(s['tolerance'])}: under controlled choice "
+            f"('{s['reserve']}' seats, {format_count(s['draws'])} lotteries) V = "
+            f"{format_index(s['v_mean'])} on average (5-95%: {format_index(s['v_p05'])} to "
+            f"{format_index(s['v_p95'])})."
+        )
+    return out
+
+
+def choice_sections(
+    results: Sequence[ChoiceResult], files: Sequence[Mapping[str, Path]]
+) -> list[Section]:
+    """The model (once) and one section per policy's lotteries, for a scenario's report."""
+    if not results:
+        return []
+    return [
+        choice_model_section(results[0]),
+        *(
+            choice_section(r, f, f"Controlled choice at tolerance {format_tolerance(r.tolerance)}")
+            for r, f in zip(results, files, strict=True)
+        ),
+    ]

@@ -28,9 +28,22 @@ import pandas as pd
 from assignopt.errors import InputError
 from assignopt.workflows.base import Result
 from assignopt.workflows.preferences import logit_preferences, preference_values
-from assignopt.workflows.requests import AssignOptions, ChoiceOptions, ChoiceRequest
+from assignopt.workflows.requests import (
+    AssignOptions,
+    ChoiceOptions,
+    ChoiceRequest,
+    RequestError,
+)
 
-__all__ = ["CONTRACT_KEYS", "ChoiceResult", "choice_problem", "draw_map", "run", "simulate"]
+__all__ = [
+    "CONTRACT_KEYS",
+    "ChoiceResult",
+    "band_sizes",
+    "choice_problem",
+    "draw_map",
+    "run",
+    "simulate",
+]
 
 log = logging.getLogger("assignopt")
 
@@ -391,6 +404,67 @@ def choice_problem(
     return problem, notes
 
 
+def band_sizes(seats: np.ndarray, poverty_rate: float, tolerance: float) -> tuple[int, float]:
+    """The smallest whole school that can sit inside the band, and the smallest workable band.
+
+    A school of t students has a poverty rate inside ``[pi - d, pi + d]`` only if some whole
+    number p of poor students has ``(pi - d) t <= p <= (pi + d) t``; at d = 0 that needs
+    ``pi t`` to be whole, which no school may allow.
+
+    Parameters
+    ----------
+    seats : numpy.ndarray
+        Seats per school.
+    poverty_rate, tolerance : float
+        pi and d.
+
+    Returns
+    -------
+    smallest : int
+        The fewest students a school inside the band can hold (0 when no size up to the
+        largest school's seats fits).
+    least_tolerance : float
+        The smallest d at which a school of at most the largest seats fits.
+    """
+    t = np.arange(1, int(np.max(seats, initial=0)) + 1)
+    if not t.size:
+        return 0, 0.0
+    lower, upper = max(poverty_rate - tolerance, 0.0), min(poverty_rate + tolerance, 1.0)
+    fits = np.ceil(lower * t - 1e-9) <= np.floor(upper * t + 1e-9)
+    smallest = int(t[np.argmax(fits)]) if fits.any() else 0
+    least = float(np.min(np.abs(poverty_rate * t - np.round(poverty_rate * t)) / t))
+    return smallest, least
+
+
+def _check_band(problem: Any, district: Any) -> list[str]:
+    """Refuse a band no school can meet with whole students; note the schools left empty."""
+    if problem.reserve != "band":
+        return []
+    seats = problem.rules().capacity
+    smallest, least = band_sizes(seats, problem.poverty_rate, problem.tolerance)
+    if smallest == 0 or not np.any(seats >= smallest):
+        raise RequestError(
+            "choice",
+            [
+                (
+                    "tolerance",
+                    f"{problem.tolerance:g} with {{reserve}} 'band': no school can hold a whole "
+                    "number of students whose poverty rate lies within it of the district's "
+                    f"({problem.poverty_rate:.4f}), so every school would be empty; use a "
+                    f"tolerance of at least {np.ceil(least * 1e4) / 1e4:.4f} or {{reserve}} "
+                    "'minimum'",
+                )
+            ],
+        )
+    small = [name for name, s in zip(district.school_names, seats, strict=True) if 0 < s < smallest]
+    if small:
+        return [
+            f"{len(small)} school(s) with fewer than {smallest} seats cannot hold a whole number "
+            f"of students inside the band and stay empty: {', '.join(map(str, small))}."
+        ]
+    return []
+
+
 def _group_shares(district: Any, assignment: Any) -> np.ndarray:
     """Each school's group shares under the nearest-school assignment, shape ``(J, G)``."""
     from assignopt.spatial.assign import school_compositions
@@ -454,6 +528,7 @@ def simulate(
     if any(v != 0 for v in used["own_group_share_coefficient"].values()):
         shares = _group_shares(district, assignment)
     problem, notes = choice_problem(district, tolerance, options, preferences, distances, shares)
+    notes += _check_band(problem, district)
     if shares is not None:
         notes.append(
             "The own-group share families see at each school is its share under the "
