@@ -206,7 +206,7 @@ class Scenario:
 
 def _sections(text: str) -> list[tuple[str, int, int]]:
     """``(name, start, end)`` character spans of every ``[section]`` of the file."""
-    headers = list(re.finditer(r"^\s*\[\s*([^\]\s]+)\s*\]", text, re.M))
+    headers = list(re.finditer(r"^[ \t]*\[\s*([^\]\s]+)\s*\]", text, re.M))
     spans = []
     for k, match in enumerate(headers):
         end = headers[k + 1].start() if k + 1 < len(headers) else len(text)

@@ -60,7 +60,7 @@ def _key_line(text: str, loc: Sequence[str]) -> int | None:
         match = re.match(r"\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$", line)
         if match:
             headers.append((i, _dotted(match.group(1))))
-    ends = [h for h, _ in headers[1:]] + [len(lines)]
+    ends = [h for h, _ in headers[1:]] + ([len(lines)] if headers else [])
     regions: dict[tuple[str, ...], list[tuple[int, int]]] = {
         (): [(0, headers[0][0] if headers else len(lines))]
     }
