@@ -172,6 +172,17 @@ def test_parallel_draws_equal_serial_draws(segregated_gpkg):
     pd.testing.assert_frame_equal(serial.school_draws_table(), parallel.school_draws_table())
 
 
+def test_dask_cluster_gives_the_serial_draws(segregated_gpkg):
+    distributed = pytest.importorskip("distributed")
+    base = dict(district=segregated_gpkg, tolerance=0.05, draws=4, seed=5)
+    serial = run(ChoiceRequest(**base, workers=1))
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+    ) as cluster:
+        remote = run(ChoiceRequest(**base, scheduler=cluster.scheduler_address))
+    pd.testing.assert_frame_equal(serial.draws_table(), remote.draws_table())
+
+
 def test_tolerance_zero_band_is_refused_by_name():
     # pi = 65/160 = 13/32: a school is exactly at pi only with a multiple of 32 students, so
     # 32 is the smallest school inside the band d = 0 (and d = 0 suffices).
