@@ -108,10 +108,8 @@ class ChoiceResult(Result):
         """The contract keys (:data:`CONTRACT_KEYS`), then the details and the files."""
         stats = self.summary.stats()
         a = self.assignment
-        counts = {k: stats[k] for k in ("unassigned", "unfilled_reserve_seats")}
         self.data = {
-            **{k: stats[k] for k in CONTRACT_KEYS[:7]},
-            **counts,
+            **{k: stats[k] for k in CONTRACT_KEYS[:9]},  # means over draws
             "draws": len(self.summary.draws),
             "seed": self.summary.seed,
             "seconds": self.seconds,
