@@ -11,7 +11,7 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -28,7 +28,6 @@ from assignopt.report.page import MapLayers, Report, Section, Table, write_repor
 if TYPE_CHECKING:
     from assignopt.spatial.assign import AssignmentResult
     from assignopt.spatial.district import District
-    from assignopt.workflows.choice import ChoiceResult
 
 __all__ = [
     "CHOICE_COLUMN",
@@ -441,6 +440,8 @@ def districts_section(
 
 
 # --- controlled choice ------------------------------------------------------------------------
+# These read a ChoiceResult (assignopt.workflows.choice), typed Any here because that module
+# imports this one to write its report.
 
 CHOICE_QUESTION = (
     "If families rank schools and a lottery with income-class seats assigns them (controlled "
@@ -566,7 +567,7 @@ def _fallback_words(s: Mapping) -> str:
     )
 
 
-def choice_figure(result: ChoiceResult, path: str | Path) -> Path:
+def choice_figure(result: Any, path: str | Path) -> Path:
     """V in every draw (histogram) beside the nearest-school and minimum-travel V."""
     from matplotlib.figure import Figure
 
@@ -599,7 +600,7 @@ def choice_figure(result: ChoiceResult, path: str | Path) -> Path:
 _COMPARISON_KINDS = {"assignment": "text", "unassigned students": "count"}
 
 
-def _school_range_table(result: ChoiceResult) -> Table:
+def _school_range_table(result: Any) -> Table:
     frame = result.school_summary()
     keep = [
         "school",
@@ -618,7 +619,7 @@ def _school_range_table(result: ChoiceResult) -> Table:
     return Table("Each school over the draws: enrolment and composition range", frame[keep], kinds)
 
 
-def choice_section(result: ChoiceResult, files: Mapping[str, Path], title: str) -> Section:
+def choice_section(result: Any, files: Mapping[str, Path], title: str) -> Section:
     """One policy's lotteries: the numbers, the fallback, the figure and the tables."""
     s = result.to_dict()
     return Section(
@@ -655,7 +656,7 @@ def choice_section(result: ChoiceResult, files: Mapping[str, Path], title: str) 
     )
 
 
-def choice_model_section(result: ChoiceResult) -> Section:
+def choice_model_section(result: Any) -> Section:
     """What every lottery assumed: the families' preferences and the mechanism."""
     return Section(
         "Controlled choice: the model",
@@ -663,7 +664,7 @@ def choice_model_section(result: ChoiceResult) -> Section:
     )
 
 
-def choice_cell(result: ChoiceResult) -> str:
+def choice_cell(result: Any) -> str:
     """The headline cell of one policy's lotteries: ``mean [p05-p95]`` of V."""
     s = result.to_dict()
     return f"{format_index(s['v_mean'])} [{format_index(s['v_p05'])}-{format_index(s['v_p95'])}]"
@@ -673,7 +674,7 @@ def choice_cell(result: ChoiceResult) -> str:
 CHOICE_COLUMN = "V under controlled choice (mean [5-95%])"
 
 
-def choice_report(result: ChoiceResult, files: Mapping[str, Path], title: str) -> Report:
+def choice_report(result: Any, files: Mapping[str, Path], title: str) -> Report:
     """The page of one ``choice`` run."""
     s = result.to_dict()
     b, w = s["pair"]
@@ -704,7 +705,7 @@ def choice_report(result: ChoiceResult, files: Mapping[str, Path], title: str) -
 
 
 def write_choice_report(
-    result: ChoiceResult,
+    result: Any,
     files: Mapping[str, Path],
     out_dir: str | Path,
     title: str = "Controlled choice with income reserves",
@@ -713,7 +714,7 @@ def write_choice_report(
     return write_report(choice_report(result, files, title), Path(out_dir) / "report.html")
 
 
-def choice_findings(results: Sequence[ChoiceResult]) -> list[str]:
+def choice_findings(results: Sequence[Any]) -> list[str]:
     """One sentence per policy's lotteries, for a scenario's findings."""
     out = []
     for result in results:
@@ -727,9 +728,7 @@ def choice_findings(results: Sequence[ChoiceResult]) -> list[str]:
     return out
 
 
-def choice_sections(
-    results: Sequence[ChoiceResult], files: Sequence[Mapping[str, Path]]
-) -> list[Section]:
+def choice_sections(results: Sequence[Any], files: Sequence[Mapping[str, Path]]) -> list[Section]:
     """The model (once) and one section per policy's lotteries, for a scenario's report."""
     if not results:
         return []
