@@ -325,6 +325,9 @@ def test_scenario_choice_table_errors_name_key_and_line(segregated_gpkg, tmp_pat
     model.write_text(SCENARIO.format(extra="drawz = 3"))
     with pytest.raises(InputError, match=r"\[choice\]: unknown key 'drawz' at line 18"):
         load_scenario(model)
+    model.write_text(SCENARIO.format(extra='distance_coefficient = "high"'))
+    with pytest.raises(InputError, match=r"distance_coefficient at line 18: give one number, a"):
+        load_scenario(model)
     model.write_text(SCENARIO.format(extra='preferences = "nowhere.toml"'))
     with pytest.raises(InputError, match=r"\[choice\]\.preferences at line 18: file"):
         load_scenario(model)

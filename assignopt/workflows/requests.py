@@ -420,6 +420,16 @@ class PreferenceOptions(Request):
     school_effects_by_group: dict[str, dict[str, Coefficient]] | None = None
     noise_scale: Annotated[float, Field(ge=0.0, allow_inf_nan=False)] | None = None
 
+    @field_validator("distance_coefficient", "own_group_share_coefficient", mode="before")
+    @classmethod
+    def _per_group(cls, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float | list | tuple | dict):
+            raise ValueError(
+                "give one number, a list with one number per group, or a table of numbers by "
+                f"group name (got {value!r})"
+            )
+        return value
+
 
 class ChoiceOptions(PreferenceOptions):
     """The lotteries of controlled choice, shared by ``choice`` and a scenario's ``[choice]``."""
