@@ -33,6 +33,7 @@ COMMANDS = {
     "run": ("run_cmd", "run"),
     "synth": ("synth_cmd", "synth"),
     "sweep-residential": ("synth_cmd", "sweep_residential"),
+    "choice": ("choice_cmd", "choice"),
 }
 
 

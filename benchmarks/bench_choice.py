@@ -1,6 +1,11 @@
 """Time of controlled-choice lotteries on a seeded synthetic district of 300,000 students.
 
-Run: ``python benchmarks/bench_choice.py [--draws 100] [--repeats 3] [--workers 2]``.
+Run: ``python benchmarks/bench_choice.py [--draws 100] [--repeats 3] [--workers 2]``, or with
+``--command`` to time the whole ``assignopt choice`` command on the Sacramento county sample
+(``sample_districts/sacramento_county_2000.gpkg``: 301,602 students, 279 tracts, 30 schools):
+reading the district, distances, the nearest-school and minimum-travel assignments, the draws
+and every file and the report, as a user runs it (a fresh process each repeat; wall time, CPU
+time of the process and its workers, and the load average before each run).
 
 Instance: 1,000 neighborhoods uniform in a 30 km square, about 300 students each (two groups,
 the Black share rising west to east from 5% to 95%; poverty 45% among Black and 15% among
@@ -25,10 +30,16 @@ Students drawn uniformly inside 24-vertex polygons instead of at points: 0.5 s C
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import resource
+import shutil
 import statistics
+import subprocess
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import numpy as np
 
@@ -50,6 +61,46 @@ def instance(n_nb: int = 1000, n_schools: int = 40, per_nb: int = 300, seed: int
     return counts, cap, dist
 
 
+COUNTY = Path(__file__).resolve().parent.parent / "sample_districts" / "sacramento_county_2000.gpkg"
+
+
+def time_command(args: argparse.Namespace) -> None:
+    """Time ``assignopt choice`` on the county sample, end to end, ``--repeats`` times."""
+    exe = shutil.which("assignopt") or "assignopt"
+    walls, cpus, loads = [], [], []
+    for r in range(args.repeats):
+        with tempfile.TemporaryDirectory() as out:
+            command = [
+                exe, "choice", str(COUNTY), "--tolerance", str(args.tolerance),
+                "--draws", str(args.draws), "--seed", str(r), "--workers", str(args.workers),
+                "--reserve", args.reserves.split(",")[0], "--out", out, "--json",
+            ]  # fmt: skip
+            if args.list_length:
+                command += ["--list-length", str(args.list_length)]
+            loads.append(os.getloadavg()[0])
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t = time.perf_counter()
+            done = subprocess.run(command, capture_output=True, text=True, check=True)
+            walls.append(time.perf_counter() - t)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+            s = json.loads(done.stdout)
+            print(
+                f"run {r}: {walls[-1]:.1f} s wall ({s['seconds']:.1f} s inside, lotteries "
+                f"{s['draw_seconds']:.1f} s), {cpus[-1]:.1f} s CPU, load before {loads[-1]:.1f}; "
+                f"V {s['v_mean']:.4f} [{s['v_p05']:.4f}, {s['v_p95']:.4f}] vs nearest "
+                f"{s['v_nearest']:.4f}, min-travel {s['v_min_travel']:.4f}; first choice "
+                f"{s['first_choice_share']:.3f}; unassigned {s['unassigned']:.0f}",
+                flush=True,
+            )
+    print(
+        f"median of {args.repeats}: {statistics.median(walls):.1f} s wall, "
+        f"{statistics.median(cpus):.1f} s CPU ({s['students']:,} students, {s['schools']} "
+        f"schools, {args.draws} draws, {args.workers} workers, load {min(loads):.1f}-"
+        f"{max(loads):.1f})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--draws", type=int, default=100)
@@ -58,7 +109,13 @@ def main() -> None:
     parser.add_argument("--reserves", default="band,minimum,none")
     parser.add_argument("--list-length", type=int, default=None)
     parser.add_argument("--tolerance", type=float, default=0.10)
+    parser.add_argument(
+        "--command", action="store_true", help="time `assignopt choice` on the county sample"
+    )
     args = parser.parse_args()
+    if args.command:
+        time_command(args)
+        return
     counts, cap, dist = instance()
     print(f"students {counts.sum():,}, schools {cap.size}, draws {args.draws}")
     for reserve in args.reserves.split(","):

@@ -30,11 +30,14 @@ __all__ = [
     "AssignOptions",
     "AssignRequest",
     "BoundsRequest",
+    "ChoiceOptions",
+    "ChoiceRequest",
     "DistrictsRequest",
     "FiguresRequest",
     "IndexRequest",
     "MaxsegOptions",
     "MaxsegRequest",
+    "PreferenceOptions",
     "Request",
     "RequestError",
     "SweepRequest",
@@ -408,3 +411,68 @@ def build(model: type[Request], **values: Any) -> Request:
         return model(**values)
     except ValidationError as exc:
         raise RequestError(model.job, _problems(exc), tuple(model.model_fields)) from None
+
+
+# --- controlled choice ------------------------------------------------------------------------
+
+Coefficient = Annotated[float, Field(allow_inf_nan=False)]
+#: One number for every group, or one per group: a list in the district's group order or a
+#: table by group name.
+PerGroup = Coefficient | list[Coefficient] | dict[str, Coefficient]
+
+
+class PreferenceOptions(Request):
+    """Families' logit preferences over schools (a preferences file, or inline).
+
+    Every field left out takes the default of :class:`assignopt.choice.LogitPreferences`.
+    Schools and groups are named as written in the district's files.
+    """
+
+    job: ClassVar[str] = "choice"
+    distance_coefficient: PerGroup | None = None
+    own_group_share_coefficient: PerGroup | None = None
+    school_effects: dict[str, Coefficient] | None = None
+    school_effects_by_group: dict[str, dict[str, Coefficient]] | None = None
+    noise_scale: Annotated[float, Field(ge=0.0, allow_inf_nan=False)] | None = None
+
+    @field_validator("distance_coefficient", "own_group_share_coefficient", mode="before")
+    @classmethod
+    def _per_group(cls, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float | list | tuple | dict):
+            raise ValueError(
+                "give one number, a list with one number per group, or a table of numbers by "
+                f"group name (got {value!r})"
+            )
+        return value
+
+
+class ChoiceOptions(PreferenceOptions):
+    """The lotteries of controlled choice, shared by ``choice`` and a scenario's ``[choice]``."""
+
+    draws: Annotated[int, Field(ge=1)] = 100
+    seed: Annotated[int, Field(ge=0)] = 0
+    preferences: Path | None = None
+    reserve: Literal["band", "minimum", "none"] = "band"
+    list_length: Annotated[int, Field(ge=1)] | None = None
+    points: Literal["point", "polygon"] = "point"
+    workers: Annotated[int, Field(ge=1)] | None = None
+    scheduler: str | None = None
+
+
+class ChoiceRequest(ChoiceOptions):
+    """Controlled choice with income reserves in a district (``assignopt choice``)."""
+
+    tolerance: Tolerance
+    district: Path | None = None
+    synthetic: SynthRequest | None = None
+    schools: Path | None = None
+    groups: list[str] | None = None
+    classes: Annotated[list[str], Field(min_length=1)] = ["poor", "nonpoor"]
+
+    _split = field_validator("groups", "classes", mode="before")(_split_list)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ChoiceRequest:
+        if (self.district is None) == (self.synthetic is None):
+            raise ValueError("give the district: a district file ({district}) or a synthetic city")
+        return self

@@ -121,7 +121,7 @@ def _spatial(scenario: Any, out: Path) -> Any:
     district = load(requests[0])
     distances = distances_of(district, requests[0])
     counts = district.counts()
-    results, files, extra = [], [], []
+    results, files, extra, choices, refused = [], [], [], [], []
     for request in requests:
         folder = check_output_dir(out / f"tolerance_{request.tolerance:.2f}")
         result = AssignResult(assignment=solve(district, request, distances))
@@ -145,8 +145,15 @@ def _spatial(scenario: Any, out: Path) -> Any:
             row["V possible max (any race x poverty split)"] = any_split.maximum.upper
         if methods["closed_forms"]:
             row["closed form V/(1-2d)"] = _closed_form_row(counts, request.tolerance)
+        if scenario.choice is not None:
+            chosen = _choice(scenario, district, request, distances, assignment, folder)
+            row.update(chosen[2])
+            if chosen[0] is None:
+                refused.append(chosen[1])
+            else:
+                choices.append(chosen)
         extra.append(row)
-    return assignment_report(
+    report = assignment_report(
         results,
         files,
         out,
@@ -155,6 +162,43 @@ def _spatial(scenario: Any, out: Path) -> Any:
         notes=_notes(scenario, *district.notes, *_split_notes(scenario)),
         interactive_map=scenario.outputs.get("map", True),
     )
+    if choices:
+        from assignopt.report.sections import choice_findings, choice_sections
+
+        report.findings += choice_findings([c[0] for c in choices])
+        report.sections += choice_sections([c[0] for c in choices], [c[1] for c in choices])
+        report.notes += [n for c in choices for n in c[0].notes if n not in report.notes]
+    report.notes += refused
+    return report
+
+
+def _choice(
+    scenario: Any, district: Any, request: Any, distances: Any, assignment: Any, folder: Path
+) -> tuple[Any, dict, dict]:
+    """One tolerance's controlled-choice lotteries: result, files, headline cell.
+
+    A band no school can meet with whole students (tolerance 0) gives no result, the reason
+    (for the report's notes) and a headline cell saying so.
+    """
+    from assignopt.report.format import format_tolerance
+    from assignopt.report.sections import CHOICE_COLUMN, choice_cell
+    from assignopt.workflows.choice import simulate
+    from assignopt.workflows.requests import RequestError
+
+    try:
+        result = simulate(
+            district, scenario.choice, request.tolerance, distances=distances, assignment=assignment
+        )
+    except RequestError as exc:
+        if [field for field, _ in exc.problems] != ["tolerance"]:
+            raise
+        reason = (
+            f"Controlled choice at tolerance {format_tolerance(request.tolerance)}: not run; "
+            + exc.render(lambda field: {"reserve": "reserve"}.get(field, field))
+        )
+        return None, reason, {CHOICE_COLUMN: "not defined (see notes)"}
+    paths = result.write(folder / "choice", report=False)
+    return result, paths, {CHOICE_COLUMN: choice_cell(result)}
 
 
 def _split_notes(scenario: Any) -> list[str]:
