@@ -7,10 +7,10 @@ import json
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from test_choice_workflow import COLUMNS, CONTRACT, segregated
 
 from assignopt.cli import main
 from assignopt.spatial.district import write_district
+from tests.test_choice_workflow import COLUMNS, CONTRACT, segregated
 
 
 def invoke(*args):
@@ -109,7 +109,7 @@ def test_refused_inputs_are_named(gpkg, tmp_path):
 
 
 def test_a_band_no_school_can_meet_names_the_flags(tmp_path):
-    from test_choice_workflow import make_district
+    from tests.test_choice_workflow import make_district
 
     # 7 poor of 4,999 students: no school of at most 2,500 can be exactly at 7/4999.
     district = make_district([[7, 2000, 0, 2992]], [2500, 2499], [0], [0.2, 0.8])
