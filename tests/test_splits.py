@@ -209,3 +209,25 @@ def test_bad_inputs_are_named():
             none_black.sum(axis=1)[:, :, None] * np.array([0.5, 0.5]),
             groups=("black", "white"),
         )
+
+
+def test_assign_district_reports_the_range_when_asked():
+    from assignopt.policy import Policy
+    from assignopt.report.sections import assignment_findings, assignment_headline
+    from assignopt.spatial.assign import assign_district
+    from assignopt.spatial.synth import synthetic_city
+
+    city = synthetic_city(grid=4, n_schools=3, seed=2)
+    plain = assign_district(city, Policy(0.05), possible=False)
+    assert "v_assigned_split_range" not in plain.summary()
+    result = assign_district(city, Policy(0.05), possible=False, split_range=True, time_limit=20)
+    over = result.summary()["v_assigned_split_range"]
+    # The range is taken around the assignment's own V (the split in the district's counts).
+    assert over["v_proportional"] == pytest.approx(result.summary()["v_assigned"], abs=1e-12)
+    assert over["v_low_bound"] <= over["v_low"] <= over["v_proportional"]
+    assert over["v_proportional"] <= over["v_high"] <= over["v_high_bound"]
+    headline = assignment_headline([result])
+    assert headline.loc[0, "V probable, split min"] == over["v_low"]
+    assert headline.loc[0, "V probable, split max bound"] == over["v_high_bound"]
+    assert "over every split consistent with" in assignment_findings(headline)[1]
+    assert "V probable, split min" not in assignment_headline([plain]).columns

@@ -511,7 +511,7 @@ def assigned_v_range(
     *,
     groups: Sequence[str] | None = None,
     time_limit: float = 60.0,
-    pieces: int = 8,
+    pieces: int = 2,
 ) -> SplitRange:
     """The assigned V over every race x class split with the margins of ``counts``.
 
