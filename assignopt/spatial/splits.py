@@ -52,6 +52,8 @@ __all__ = ["SplitRange", "assigned_v_range", "split_v"]
 
 #: V gap below which an end of the range counts as exact.
 EXACT = 1e-7
+#: Floating-point slack between an attained V and its bound (beyond it a bound is wrong).
+ROUNDING = 1e-7
 #: Seconds allowed to each quadratic program of the minimum.
 QP_SECONDS = 2.0
 #: HiGHS QP regularizations tried in turn (the certificate holds whatever the solver returns).
@@ -428,15 +430,16 @@ def _chord_milp(problem, breaks, time_limit):
 def _maximum(problem, z_given, deadline, pieces):
     """Certified bracket on max f: (best point, upper bound on f, rounds, MILP status)."""
     s = problem.gb.shape[0]
+    searching = time.perf_counter() + 0.4 * (deadline - time.perf_counter())  # then the MILP
     starts = [z_given]
     for g in (problem.gb, problem.gw):
         for row in range(s):
-            if time.perf_counter() > deadline:
+            if time.perf_counter() > searching:
                 break
             starts.append(problem.solve(np.asarray(g[row].todense()).ravel(), maximize=True)[0])
     best, best_f = z_given, problem.f(z_given)
     for z in starts:
-        if time.perf_counter() > deadline:
+        if time.perf_counter() > searching:
             break
         z = _ascent(problem, z)
         if problem.f(z) > best_f:
@@ -555,8 +558,14 @@ def assigned_v_range(
         min(problem.v_of_f(problem.f(z_low)), v_given),
         max(problem.v_of_f(problem.f(z_high)), v_given),
     )
-    v_low_bound = max(min(problem.v_of_f(lower), v_low), 0.0)
-    v_high_bound = min(max(problem.v_of_f(upper), v_high), 1.0)
+    v_low_bound, v_high_bound = problem.v_of_f(lower), min(problem.v_of_f(upper), 1.0)
+    if v_low_bound > v_low + ROUNDING or v_high_bound < v_high - ROUNDING:
+        raise SolverError(
+            f"inconsistent bounds on V over the splits: attained {v_low:.12f} and "
+            f"{v_high:.12f}, bounds {v_low_bound:.12f} and {v_high_bound:.12f}"
+        )
+    v_low_bound = max(min(v_low_bound, v_low), 0.0)  # rounding only
+    v_high_bound = max(v_high_bound, v_high)
     exact_low, exact_high = v_low - v_low_bound <= EXACT, v_high_bound - v_high <= EXACT
     minimum = (
         f"Newton steps ({steps}, HiGHS QPs; one when there are two groups), certified "
