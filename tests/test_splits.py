@@ -231,3 +231,26 @@ def test_assign_district_reports_the_range_when_asked():
     assert headline.loc[0, "V probable, split max bound"] == over["v_high_bound"]
     assert "over every split consistent with" in assignment_findings(headline)[1]
     assert "V probable, split min" not in assignment_headline([plain]).columns
+
+
+def test_sacramento_wide_band_keeps_tracts_whole():
+    # At d = 0.2 the assignment sends each tract's poor and nonpoor students to schools in the
+    # same proportions (checked here), so V cannot depend on the split: the range collapses.
+    from pathlib import Path
+
+    from assignopt.policy import Policy
+    from assignopt.spatial.assign import assign_district
+    from assignopt.spatial.district import read_district
+
+    path = Path(__file__).resolve().parents[1] / "sample_districts" / "sacramento_2000.gpkg"
+    district = read_district(path)
+    result = assign_district(district, Policy(0.2), possible=False)
+    counts, flows = district.counts(), result.assigned.flows
+    cells = counts.sum(axis=1)
+    both = (cells > 0).all(axis=1)
+    share = flows[both] / cells[both][:, :, None]
+    assert np.abs(share[:, 0, :] - share[:, 1, :]).max() < 1e-9
+    out = assigned_v_range(counts, flows, groups=district.groups, time_limit=60)
+    assert out.v_proportional == pytest.approx(result.summary()["v_assigned"], abs=1e-12)
+    assert out.v_low_bound == pytest.approx(out.v_proportional, abs=1e-7)
+    assert out.v_high_bound == pytest.approx(out.v_proportional, abs=1e-7)

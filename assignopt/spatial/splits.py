@@ -24,9 +24,13 @@ implied). Each term ``b^2 / t`` is a perspective, jointly convex in (b, t), so V
 
 - Minimum (exact): with two groups t_s is fixed and V is a convex quadratic (one HiGHS QP);
   with other groups t_s varies and Newton steps (each a HiGHS QP of the second-order model, with
-  a line search) converge. Both are certified by an LP: for any shares ``beta_s``,
-  ``b^2 / t >= (2 beta - beta^2) b - beta^2 w``, so the LP minimum of that tangent over P is a
-  lower bound on the minimum, equal to it at the optimum (Frank-Wolfe gap).
+  a line search) converge. The certificate: ``b^2/t = 2 beta b - beta^2 t + (b - beta t)^2 / t``
+  for every ``beta``, so with ``t_up >= t_s`` over P the convex quadratic
+  ``sum_s 2 beta_s b_s - beta_s^2 t_s + (b_s - beta_s t_s)^2 / t_up_s`` lies below
+  ``sum_s b_s^2 / t_s`` on P and touches it where the shares are ``beta``. Its minimum over P,
+  bounded below by the Lagrangian dual at HiGHS's row multipliers (weak duality holds whatever
+  the solver's accuracy), is a lower bound on the minimum of V, equal to it at the optimal
+  shares.
 - Maximum (a certified bracket): the maximum of a convex function over a polytope is attained at
   a vertex (NP-hard in general). Lower end: the best of successive-linearization ascents (each
   step an LP whose vertex raises V) from the given split and from vertices pushing each school's
@@ -67,7 +71,8 @@ class SplitRange:
     The minimum over consistent splits lies in ``[v_low_bound, v_low]`` and the maximum in
     ``[v_high, v_high_bound]``; ``v_low`` and ``v_high`` are attained by the witnesses
     ``split_low`` and ``split_high`` (students by neighborhood, group and class, with the given
-    margins), the bounds are certified by LPs and a mixed-integer relaxation.
+    margins); ``v_low_bound`` is a Lagrangian dual bound of a quadratic below V and
+    ``v_high_bound`` the dual bound of a mixed-integer relaxation above it.
 
     Attributes
     ----------
@@ -568,7 +573,7 @@ def assigned_v_range(
     v_high_bound = max(v_high_bound, v_high)
     exact_low, exact_high = v_low - v_low_bound <= EXACT, v_high_bound - v_high <= EXACT
     minimum = (
-        f"Newton steps ({steps}, HiGHS QPs; one when there are two groups), certified "
+        f"{steps} Newton step(s), each a HiGHS QP (one suffices with two groups), certified "
         "by the Lagrangian dual of a quadratic below V"
     )
     maximum = (
