@@ -129,9 +129,8 @@ def assignment_findings(headline: pd.DataFrame) -> list[str]:
                 else f"at least {high:.3f} and at most {bound:.3f}"
             )
             text += (
-                f" under the proportional race x poverty split (each race at its "
-                f"neighborhood's poverty rate), {low:.3f} to {top} over every split "
-                "consistent with the neighborhoods' race and poverty totals"
+                f" with the race x income split as given, {low:.3f} to {top} over every "
+                "split consistent with the neighborhoods' race totals and income totals"
             )
         if "V possible max" in row and pd.notna(row["V possible max"]):
             text += (
