@@ -458,18 +458,21 @@ def _maximum(problem, z_given, deadline, pieces):
     tol = EXACT * problem.big_b * problem.big_w / problem.total / 10
     while time.perf_counter() < deadline and upper - best_f > tol:
         rounds += 1
-        z, bound, status = _chord_milp(problem, breaks, deadline - time.perf_counter())
+        z_milp, bound, status = _chord_milp(problem, breaks, deadline - time.perf_counter())
         upper = min(upper, bound)
-        if z is None:
+        if z_milp is None:
             break
-        z = _ascent(problem, z)
+        z = _ascent(problem, z_milp)
         if problem.f(z) > best_f:
             best, best_f = z, problem.f(z)
+        # A breakpoint at each share of the relaxation's point makes its chords exact there:
+        # the next relaxation must either find another point or come down to f.
         new = []
-        for c, beta_m, beta_b in zip(breaks, problem.shares(z), problem.shares(best)):
-            extra = np.clip([beta_m, beta_b], c[0], c[-1])
-            merged = np.unique(np.concatenate([c, extra]))
-            new.append(merged if len(merged) > 1 else c)
+        for c, beta_m, beta_b in zip(breaks, problem.shares(z_milp), problem.shares(best)):
+            extra = [
+                b for b in np.clip([beta_m, beta_b], c[0], c[-1]) if np.abs(c - b).min() > 1e-9
+            ]
+            new.append(np.unique(np.concatenate([c, extra])))
         if all(len(a) == len(b) for a, b in zip(new, breaks)):
             break  # no new breakpoint: the bound cannot tighten this way
         breaks = new
