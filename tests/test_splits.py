@@ -254,3 +254,15 @@ def test_sacramento_wide_band_keeps_tracts_whole():
     assert out.v_proportional == pytest.approx(result.summary()["v_assigned"], abs=1e-12)
     assert out.v_low_bound == pytest.approx(out.v_proportional, abs=1e-7)
     assert out.v_high_bound == pytest.approx(out.v_proportional, abs=1e-7)
+
+
+def test_out_of_time_the_maximum_is_labelled_a_bracket():
+    # With no time the relaxation never runs: V <= 1 is the only upper bound, and it says so.
+    counts, flows = tiny(1, 3)
+    largest = max(v_of(split, flows) for split in integer_splits(counts))
+    assert largest < 1.0  # by enumeration: this instance cannot reach V = 1
+    out = assigned_v_range(counts, flows, time_limit=0.0)
+    assert out.v_high_bound == 1.0
+    assert out.v_proportional <= out.v_high <= largest + 1e-12
+    assert not out.exact_high
+    assert any(note.startswith("Maximum: bracketed") for note in out.notes)
