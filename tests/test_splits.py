@@ -266,3 +266,19 @@ def test_out_of_time_the_maximum_is_labelled_a_bracket():
     assert out.v_proportional <= out.v_high <= largest + 1e-12
     assert not out.exact_high
     assert any(note.startswith("Maximum: bracketed") for note in out.notes)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_school_with_a_fixed_share_keeps_its_piece(seed):
+    # A fourth school fed only by an all-White neighborhood has share 0 under every split: its
+    # share range is one point. Refining the other schools' pieces (one piece each to start,
+    # so several rounds run) must keep that school's single piece.
+    counts, flows = tiny(seed, 2)
+    counts = np.concatenate([counts, [[[0, 0], [2, 3]]]])
+    flows = np.concatenate(
+        [np.pad(flows, ((0, 0), (0, 0), (0, 1))), [[[0, 0, 0, 2], [0, 0, 0, 3]]]]
+    )
+    largest = max(v_of(split, flows) for split in integer_splits(counts))
+    out = assigned_v_range(counts, flows, pieces=1)
+    assert out.exact_high
+    assert out.v_high == pytest.approx(largest, abs=1e-7)  # by enumeration (integral vertices)

@@ -459,6 +459,8 @@ def _maximum(problem, z_given, deadline, pieces):
     while time.perf_counter() < deadline and upper - best_f > tol:
         rounds += 1
         z_milp, bound, status = _chord_milp(problem, breaks, deadline - time.perf_counter())
+        if status not in ("Optimal", "Time limit reached"):
+            raise SolverError(f"HiGHS could not solve the relaxation of the maximum: {status}")
         upper = min(upper, bound)
         if z_milp is None:
             break
@@ -472,7 +474,8 @@ def _maximum(problem, z_given, deadline, pieces):
             extra = [
                 b for b in np.clip([beta_m, beta_b], c[0], c[-1]) if np.abs(c - b).min() > 1e-9
             ]
-            new.append(np.unique(np.concatenate([c, extra])))
+            merged = np.unique(np.concatenate([c, extra]))
+            new.append(merged if len(merged) > 1 else c)  # a fixed share keeps its one piece
         if all(len(a) == len(b) for a, b in zip(new, breaks)):
             break  # no new breakpoint: the bound cannot tighten this way
         breaks = new
