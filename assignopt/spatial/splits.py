@@ -597,7 +597,7 @@ def assigned_v_range(
         )
         + ")."
         if exact_low
-        else f"Minimum: bracketed in [{v_low_bound:.6f}, {v_low:.6f}] (time limit).",
+        else f"Minimum: bracketed in [{v_low_bound:.6f}, {v_low:.6f}] (the Newton steps stopped).",
         "Maximum: exact (the relaxation's bound is attained)."
         if exact_high
         else f"Maximum: bracketed; a consistent split reaches {v_high:.6f} and no consistent "
