@@ -109,6 +109,12 @@ def assignment_headline(
             "V nearest school": s["v_nearest"],
             "V probable (balanced)": s["v_assigned"],
         }
+        over = s.get("v_assigned_split_range")
+        if over:
+            # The assigned V over every race x class split with the neighborhoods' margins.
+            row["V probable, split min"] = over["v_low"]
+            row["V probable, split max"] = over["v_high"]
+            row["V probable, split max bound"] = over["v_high_bound"]
         if extra is not None:
             row.update(extra[k])
         if s["possible"]:
@@ -131,6 +137,18 @@ def assignment_findings(headline: pd.DataFrame) -> list[str]:
         name = row["tolerance"]
         name = format_tolerance(name) if isinstance(name, int | float) else str(name)
         text = f"Tolerance {name}: probable V = {row['V probable (balanced)']:.3f}"
+        if "V probable, split min" in row and pd.notna(row["V probable, split min"]):
+            low, high = row["V probable, split min"], row["V probable, split max"]
+            bound = row["V probable, split max bound"]
+            top = (
+                f"{high:.3f}"
+                if bound - high < 5e-4
+                else f"at least {high:.3f} and at most {bound:.3f}"
+            )
+            text += (
+                f" with the race x income split as given, {low:.3f} to {top} over every "
+                "split consistent with the neighborhoods' race totals and income totals"
+            )
         if "V possible max" in row and pd.notna(row["V possible max"]):
             text += (
                 f"; possible between {row['V possible min']:.3f} and {row['V possible max']:.3f}"

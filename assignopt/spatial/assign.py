@@ -19,6 +19,7 @@ from assignopt.maxseg import maximum_segregation, minimum_segregation
 from assignopt.policy import Policy
 from assignopt.spatial.distance import DistanceMatrix, district_distances
 from assignopt.spatial.district import District
+from assignopt.spatial.splits import assigned_v_range
 from assignopt.spatial.transport import TransportSolution, transport_assignment
 from assignopt.witness import index_of
 
@@ -169,6 +170,7 @@ class AssignmentResult:
     nearest_travel: dict[str, float]
     assigned_travel: dict[str, float]
     possible: dict[str, float] = field(default_factory=dict)
+    split_range: dict | None = None
 
     @property
     def neighborhoods(self):
@@ -268,6 +270,7 @@ class AssignmentResult:
             },
             "travel": {"nearest": self.nearest_travel, "assigned": self.assigned_travel},
             "possible": self.possible,
+            **({"v_assigned_split_range": self.split_range} if self.split_range else {}),
             "policy": self.policy.describe(),
             "distances": {
                 "method": self.distances.method,
@@ -293,6 +296,7 @@ def assign_district(
     extra_km_cap: float | None = None,
     whole_neighborhoods: bool = False,
     time_limit: float | None = None,
+    split_range: bool = False,
 ) -> AssignmentResult:
     """Nearest-school and income-balanced minimum-transport assignments of ``district``.
 
@@ -319,6 +323,11 @@ def assign_district(
     time_limit : float, optional
         Seconds per solver call; whole-neighborhood MILPs stop after 120 s when None and
         report their gap (status ``time_limit`` for an incumbent the limit stopped).
+    split_range : bool
+        Also bound the assigned V over every race x class split consistent with each
+        neighborhood's race totals and class totals (:func:`~assignopt.spatial.splits.
+        assigned_v_range`; ``time_limit`` seconds, 60 when None): the summary's
+        ``v_assigned_split_range``.
 
     Returns
     -------
@@ -371,6 +380,15 @@ def assign_district(
             "method": best.method,
             "pair": list(pair) if pair else list(population.groups[:2]),
         }
+    over_splits = None
+    if split_range:
+        log.info("assigned V over the race x class splits consistent with the margins ...")
+        over_splits = assigned_v_range(
+            counts,
+            assigned.flows,
+            groups=district.groups,
+            time_limit=60.0 if time_limit is None else time_limit,
+        ).as_dict()
     log.info(f"done in {time.perf_counter() - start:.1f} s")
     return AssignmentResult(
         district,
@@ -384,4 +402,5 @@ def assign_district(
         travel_statistics(nearest.flows, distances.km),
         travel_statistics(assigned.flows, distances.km),
         extra,
+        over_splits,
     )
