@@ -297,6 +297,7 @@ def assign_district(
     whole_neighborhoods: bool = False,
     time_limit: float | None = None,
     split_range: bool = False,
+    split_time_limit: float = 60.0,
 ) -> AssignmentResult:
     """Nearest-school and income-balanced minimum-transport assignments of ``district``.
 
@@ -326,8 +327,9 @@ def assign_district(
     split_range : bool
         Also bound the assigned V over every race x class split consistent with each
         neighborhood's race totals and class totals (:func:`~assignopt.spatial.splits.
-        assigned_v_range`; ``time_limit`` seconds, 60 when None): the summary's
-        ``v_assigned_split_range``.
+        assigned_v_range`): the summary's ``v_assigned_split_range``.
+    split_time_limit : float
+        Seconds for the split range's maximum (a certified bracket when it runs out).
 
     Returns
     -------
@@ -387,7 +389,7 @@ def assign_district(
             counts,
             assigned.flows,
             groups=district.groups,
-            time_limit=60.0 if time_limit is None else time_limit,
+            time_limit=split_time_limit,
         ).as_dict()
     log.info(f"done in {time.perf_counter() - start:.1f} s")
     return AssignmentResult(

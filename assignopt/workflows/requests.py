@@ -258,6 +258,8 @@ class AssignOptions(Request):
     points: Literal["representative", "centroid"] = "representative"
     road_network: Path | None = None
     possible: bool = True
+    split_range: bool = False
+    split_time_limit: Positive = 60.0
 
 
 class AssignRequest(AssignOptions):

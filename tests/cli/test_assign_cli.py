@@ -144,3 +144,17 @@ def test_sweep_cli_writes_csv_summary_and_png(tmp_path):
     assert (frame["v_assigned"] <= frame["v_max"] + 1e-9).all()
     with open(out["files"]["png"], "rb") as handle:
         assert handle.read(4) == b"\x89PNG"
+
+
+def test_assign_cli_reports_the_split_range_when_asked(tmp_path):
+    # Each tract holds one race, so the split is forced: the range collapses onto V itself.
+    d = tiny_district([[[100, 0], [0, 0]], [[0, 0], [0, 100]]], [100, 100])
+    path = write_district(d, tmp_path / "tiny.gpkg")
+    args = ["assign", str(path), "--tolerance", "0", "--json", "--out", str(tmp_path / "o")]
+    plain = json.loads(CliRunner().invoke(main, args).output)
+    assert "v_assigned_split_range" not in plain
+    result = CliRunner().invoke(main, [*args, "--split-range", "--split-time-limit", "5"])
+    assert result.exit_code == 0, result.output
+    split = json.loads(result.output)["v_assigned_split_range"]
+    assert split["v_low"] == pytest.approx(plain["v_assigned"], abs=1e-7)
+    assert split["v_high"] == pytest.approx(plain["v_assigned"], abs=1e-7)
