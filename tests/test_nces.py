@@ -154,3 +154,17 @@ def test_free_lunch_only_as_the_poor_column():
     assert leeds["poor"].sum() == 748
     total = read_nces_schools(FIXTURE).schools
     assert total.loc[total["district"] == "0100011", "poor"].sum() == 792
+
+
+def test_the_nces_file_is_a_schools_table_for_assign():
+    from assignopt.spatial.district import read_school_table
+
+    path = FIXTURE
+    schools = read_school_table(path)
+    raw = pd.read_csv(path, dtype=str).set_index("NCESSCH")
+    assert schools["name"].iloc[0] == "010000500870"  # the leading zero kept
+    # Capacity is today's enrolment (MEMBER), points from LONCOD/LATCOD, as written in the file.
+    row = schools.set_index("name").loc["010000500870"]
+    assert row["capacity"] == float(raw.loc["010000500870", "MEMBER"])
+    assert row.geometry.x == pytest.approx(float(raw.loc["010000500870", "LONCOD"]))
+    assert (schools["capacity"] > 0).all() and schools.crs.to_epsg() == 4326
