@@ -77,9 +77,20 @@ def random_instance(seed, n=25, s=5, k=2, tight=True):
     return supply, cap, km, [(np.array([True, False]), share - 0.05, share + 0.05)]
 
 
+def whole_seat_instance(seed):
+    """``random_instance`` with equal capacities of a multiple of 20 seats and a band of
+    multiples of 0.05, so every seat bound is a whole number (networkx moves whole students)."""
+    supply, cap, km, _ = random_instance(seed)
+    s = cap.size
+    supply[0, 1] += -supply.sum() % (20 * s)
+    cap = np.full(s, supply.sum() / s)
+    share = round(supply[:, 0].sum() / supply.sum() * 20) / 20
+    return supply, cap, km, [(np.array([True, False]), share - 0.05, share + 0.05)]
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_networkx_and_lp_solvers_agree(seed):
-    supply, cap, km, bands = random_instance(seed)
+    supply, cap, km, bands = whole_seat_instance(seed)
     reference = transport_assignment(supply, cap, km, bands, fixed_enrolment=True)
     for solver in ("networkx", "cbc"):
         other = transport_assignment(supply, cap, km, bands, solver=solver, fixed_enrolment=True)
@@ -267,8 +278,15 @@ def test_assign_cli_with_the_ortools_min_cost_flow(tmp_path):
     out = json.loads(result.output)
     assert out["solver"].startswith("ortools") and out["status"] == "optimal"
     assert out["objective_km"] == pytest.approx(900.0)  # as the LP in the round trip above
-    # A band on a free enrolment is not a network: a clear error, no traceback.
+    # Free enrolment with capacities summing to enrolment is fixed enrolment: same optimum.
     result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "b")])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["objective_km"] == pytest.approx(900.0)
+    # A band on a free enrolment with spare seats is not a network: a clear error.
+    d = tiny_district([[[100, 0], [0, 0]], [[0, 0], [0, 100]]], [110, 110])
+    path = write_district(d, tmp_path / "spare.gpkg")
+    args = ["assign", str(path), "--tolerance", "0", "--solver", "ortools", "--json"]
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "c")])
     assert result.exit_code != 0
     assert "fixed enrolment" in result.output and "Traceback" not in result.output
 

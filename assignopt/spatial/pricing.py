@@ -40,6 +40,8 @@ def transport_by_pricing(
     allowed: np.ndarray | None = None,
     time_limit: float | None = None,
     labels: Labels | None = None,
+    initial: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    first_solver: str = "ipm",
 ) -> TransportSolution:
     """Solve the transport LP exactly by pricing sparse arcs.
 
@@ -62,6 +64,11 @@ def transport_by_pricing(
         Seconds per HiGHS call.
     labels : Labels, optional
         Neighborhood ids, school and class names, for messages.
+    initial : (neighborhoods, classes, schools), optional
+        The starting arcs instead of the ``nearest`` schools (e.g. the arcs a related network
+        optimum prices at zero); pricing still proves the result over every arc.
+    first_solver : {"ipm", "simplex"}
+        HiGHS method of the first solve (later rounds warm-start the simplex).
 
     Returns
     -------
@@ -100,10 +107,13 @@ def transport_by_pricing(
             (np.concatenate(vals), (np.concatenate(rows), cols)), shape=(n_rows, m)
         )
 
-    order = np.argsort(np.where(blocked, np.inf, km), axis=1, kind="stable")[:, :nearest]
-    arc_n = np.repeat(np.arange(n), nearest * k)
-    arc_k = np.tile(np.repeat(np.arange(k), nearest), n)
-    arc_s = order[arc_n, np.tile(np.arange(nearest), n * k)]
+    if initial is None:
+        order = np.argsort(np.where(blocked, np.inf, km), axis=1, kind="stable")[:, :nearest]
+        arc_n = np.repeat(np.arange(n), nearest * k)
+        arc_k = np.tile(np.repeat(np.arange(k), nearest), n)
+        arc_s = order[arc_n, np.tile(np.arange(nearest), n * k)]
+    else:
+        arc_n, arc_k, arc_s = (np.asarray(a, np.int64) for a in initial)
     keep = ~blocked[arc_n, arc_s]
     arc_n, arc_k, arc_s = arc_n[keep], arc_k[keep], arc_s[keep]
     active = np.zeros((n, k, s), bool)
@@ -133,7 +143,7 @@ def transport_by_pricing(
     for rounds in range(1, max_rounds + 1):
         # The first, largest solve starts from nothing: the interior point method (with
         # crossover to a basis) beat the simplex there; later rounds warm-start the simplex.
-        highs.setOptionValue("solver", "ipm" if rounds == 1 else "simplex")
+        highs.setOptionValue("solver", first_solver if rounds == 1 else "simplex")
         highs.run()
         if highs.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
             raise TimeLimitError(
