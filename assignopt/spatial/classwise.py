@@ -78,17 +78,20 @@ def split_flows(flows: np.ndarray, supply: np.ndarray) -> np.ndarray:
     whole).
     """
     n, k = supply.shape
-    s = flows.shape[2]
-    total = flows[:, 0, :]
-    arc_end = np.cumsum(total, axis=1)
-    arc_start = arc_end - total
+    rows, schools = np.nonzero(flows[:, 0, :])  # row-major: schools in turn within a row
+    amount = flows[rows, 0, schools]
+    end = np.cumsum(amount)
+    first = np.searchsorted(rows, np.arange(n))
+    before = np.concatenate([[0.0], end])[first]  # flow of the rows above
+    arc_end = end - before[rows]
+    arc_start = arc_end - amount
     class_end = np.cumsum(supply, axis=1)
     class_start = class_end - supply
-    out = np.empty((n, k, s))
+    out = np.zeros((n, k, flows.shape[2]))
     for c in range(k):
-        hi = np.minimum(arc_end, class_end[:, c : c + 1])
-        lo = np.maximum(arc_start, class_start[:, c : c + 1])
-        out[:, c, :] = np.maximum(hi - lo, 0.0)
+        hi = np.minimum(arc_end, class_end[rows, c])
+        lo = np.maximum(arc_start, class_start[rows, c])
+        out[rows, c, schools] = np.maximum(hi - lo, 0.0)
     return out
 
 

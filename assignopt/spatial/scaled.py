@@ -101,6 +101,31 @@ def transport_by_scaled_network(
         lower = np.zeros((capacity.size, k))
         upper = np.repeat(capacity[:, None], k, axis=1)
         enrol_min, enrol_max = np.zeros_like(capacity), capacity
+    initial, seeded = network_seed(
+        problem, lower, upper, enrol_min, enrol_max, scale, margin_km, units_per_km
+    )
+    solution = transport_by_pricing(
+        supply,
+        capacity,
+        problem.km,
+        problem.bands,
+        fixed_enrolment=problem.fixed_enrolment,
+        allowed=problem.allowed,
+        time_limit=time_limit,
+        labels=problem.labels,
+        initial=initial,
+        first_solver="simplex",
+    )
+    solution.solver = "ortools + highs (scaled network, pricing)"
+    solution.formulation = f"{solution.formulation}; {seeded}"
+    solution.seconds = time.perf_counter() - start
+    return solution
+
+
+def network_seed(problem, lower, upper, enrol_min, enrol_max, scale, margin_km, units_per_km):
+    """Arcs near the best under the potentials of the scaled network with these seat limits."""
+    start = time.perf_counter()
+    supply = problem.supply
     seats = SeatModel(
         _down(lower * scale),
         _up(upper * scale),
@@ -130,22 +155,7 @@ def transport_by_scaled_network(
         )
         seeded = f"{initial[0].size:,} arcs from a network in 1/{scale} students"
         log.info(f"    scaled network: {time.perf_counter() - start:.2f} s; {seeded} seed the LP")
-    solution = transport_by_pricing(
-        supply,
-        capacity,
-        problem.km,
-        problem.bands,
-        fixed_enrolment=problem.fixed_enrolment,
-        allowed=problem.allowed,
-        time_limit=time_limit,
-        labels=problem.labels,
-        initial=initial,
-        first_solver="simplex",
-    )
-    solution.solver = "ortools + highs (scaled network, pricing)"
-    solution.formulation = f"{solution.formulation}; {seeded}"
-    solution.seconds = time.perf_counter() - start
-    return solution
+    return initial, seeded
 
 
 def _safe_scale(scale: int, total: float, km: np.ndarray) -> int:
