@@ -23,7 +23,7 @@ SolveFunction = Callable[[TransportProblem, str, "float | None"], TransportSolut
 _CANNOT = {
     "split": "sends neighborhoods whole only",
     "whole_neighborhoods": "has no whole-neighborhood mode",
-    "fractional": "needs whole numbers of students and seats",
+    "fractional": "needs whole numbers of students, seats and seat bounds",
     "free_enrolment_bands": (
         "balances income only with fixed enrolment (capacities equal to enrolment)"
     ),

@@ -36,7 +36,7 @@ ClassBand = tuple[np.ndarray, float, float]  # (mask over classes, lower share, 
 FEATURES = (
     "split",  # a neighborhood's students may go to several schools
     "whole_neighborhoods",  # every neighborhood goes whole to one school (a MILP)
-    "fractional",  # students or seats are not whole numbers
+    "fractional",  # students, seats or fixed seat bounds are not whole numbers
     "free_enrolment_bands",  # income bands on enrolments free up to capacity
     "multi_class_bands",  # a band on a share of several classes together
     "travel_cap",  # some neighborhood-school pairs are forbidden
