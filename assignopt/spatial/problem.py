@@ -185,10 +185,7 @@ class TransportProblem:
 
         With fixed enrolment, also the seat bounds of every banded class.
         """
-        whole = bool(
-            np.allclose(self.supply, np.round(self.supply))
-            and np.allclose(self.capacity, np.round(self.capacity))
-        )
+        whole = bool(_whole(self.supply) and _whole(self.capacity))
         if whole and self.fixed_enrolment and self.bands and self.single_class_bands:
             whole = seats_are_whole(self.capacity, self.bands, self.n_classes)
         return whole
@@ -295,7 +292,7 @@ def check_seat_totals(
 def check_whole(values: np.ndarray, what: str, solver: str) -> np.ndarray:
     """``values`` as int64, or an :class:`InputError` if they are not whole numbers."""
     values = np.asarray(values, dtype=float)
-    if not np.allclose(values, np.round(values)):
+    if not _whole(values):
         raise InputError(f"the {solver} solver needs whole numbers of {what}")
     return np.round(values).astype(np.int64)
 
@@ -412,10 +409,12 @@ def seat_bounds(
 def seats_are_whole(capacity: np.ndarray, bands: Sequence[ClassBand], n_classes: int) -> bool:
     """Whether the fixed-enrolment seat bounds of ``bands`` are all whole numbers."""
     lower, upper = seat_bounds(capacity, bands, n_classes)
-    return bool(
-        np.allclose(lower, np.round(lower), rtol=0, atol=1e-9)
-        and np.allclose(upper, np.round(upper), rtol=0, atol=1e-9)
-    )
+    return _whole(lower) and _whole(upper)
+
+
+def _whole(values: np.ndarray) -> bool:
+    """Whether every value is a whole number (to 1e-9, not relative to its size)."""
+    return bool(np.allclose(values, np.round(values), rtol=0, atol=1e-9))
 
 
 def school_rows(
