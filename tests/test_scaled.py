@@ -89,3 +89,29 @@ def test_full_schools_with_free_enrolment_go_to_the_network(monkeypatch):
     # With 10% spare seats the band is on a free enrolment: not a network, HiGHS pricing.
     spare = transport_assignment(supply, np.ceil(cap * 1.1), km, [(POOR, rate - 0.05, rate + 0.05)])
     assert spare.solver == "highs (pricing)"
+
+
+def test_an_infeasible_cap_is_named_on_the_unrounded_data():
+    # All 50.5 poor students live by school 0, all 49.5 nonpoor by school 1; each school must
+    # be 40-60% poor but the cap keeps everyone at home: the LP names a school that misses.
+    from assignopt.errors import InfeasibleError
+
+    supply = np.array([[50.5, 0.0], [0.0, 49.5]])
+    km = np.array([[1.0, 9.0], [9.0, 1.0]])
+    problem = TransportProblem(
+        supply,
+        np.array([50.5, 49.5]),
+        km,
+        [(POOR, 0.4, 0.6)],
+        True,
+        allowed=np.eye(2, dtype=bool),
+    )
+    with pytest.raises(InfeasibleError, match="infeasible assignment: school [01] "):
+        transport_by_scaled_network(problem)
+    # Without the cap (by hand): school 0 (50.5 seats) keeps at most 60% poor, 30.3, so 20.2
+    # poor cross to school 1 and 20.2 nonpoor cross back (school 1 then has 20.2 poor of 49.5,
+    # inside its 40-60%): 40.4 students travel 9 km, 59.6 travel 1 km.
+    free = transport_by_scaled_network(
+        TransportProblem(supply, problem.capacity, km, problem.bands, True)
+    )
+    assert free.objective_km == pytest.approx(40.4 * 9 + 59.6 * 1, rel=1e-9)
