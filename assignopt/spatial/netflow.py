@@ -250,7 +250,10 @@ def network_solution(
             up[label] = up_label
         arcs = _initial_arcs(lv_supply, lv_cost, potentials, delta, support, up, n_nearest=12)
         level = _Level(lv_supply, lv_cost, seats, max_cost, labels)
-        result = level.solve(arcs, exact=final and prove)
+        # Unproven, the finest level still prices until few arcs are left out (0.1% of its
+        # sources): its potentials seed a caller's LP, which pays for every arc missing.
+        settle = lv_supply.size // 1000 if final and not prove else None
+        result = level.solve(arcs, exact=final and prove, settle=settle)
         what = "neighborhoods" if final else "clusters"
         rounds = f"{result.rounds} round{'s' if result.rounds > 1 else ''}"
         log.append(f"{lv_supply.shape[0]:,} {what} ({rounds})")
@@ -429,7 +432,14 @@ class _Level:
         self.hub_cost = 4 * max_cost + 1
         self.big = max_cost * (n * k + s * k + s + 4)
 
-    def solve(self, arcs, *, exact: bool, add_per_row: int = 5) -> _LevelResult:
+    def solve(
+        self, arcs, *, exact: bool, add_per_row: int = 5, settle: int | None = None
+    ) -> _LevelResult:
+        """Solve the restricted problem and price, round after round.
+
+        Not ``exact``: stop once the hub is idle (or, with ``settle``, once at most that many
+        arcs price in), after 8 rounds at most.
+        """
         src, school = arcs
         n, k, s = self.n, self.k, self.s
         hub_cost = self.hub_cost
@@ -467,7 +477,11 @@ class _Level:
                     continue
                 if new_src.size == 0:
                     raise InfeasibleError(self._explain(flow, net))
-            elif new_src.size == 0 or hub_flow == 0 or rounds >= 8:
+            elif (
+                new_src.size == 0
+                or rounds >= 8
+                or (hub_flow == 0 if settle is None else new_src.size <= settle)
+            ):
                 break
             src = np.concatenate([src, new_src])
             school = np.concatenate([school, new_school])

@@ -141,7 +141,7 @@ def network_seed(problem, lower, upper, enrol_min, enrol_max, scale, margin_km, 
     )
     scaled_supply = _round_keeping_totals(supply * scale)
     try:
-        _, duals = network_solution(
+        network, duals = network_solution(
             scaled_supply,
             problem.km,
             seats,
@@ -160,9 +160,16 @@ def network_seed(problem, lower, upper, enrol_min, enrol_max, scale, margin_km, 
         initial = None
         seeded = f"no network start ({why})"
     else:
-        initial = _near_best_arcs(
+        near = _near_best_arcs(
             problem, duals.sink, units_per_km, int(round(margin_km * units_per_km))
         )
+        # With the arcs the network used (feasible for its relaxation, near feasible here).
+        used = np.nonzero(network.flows)
+        n_k_s = (problem.n_neighborhoods, problem.n_classes, problem.n_schools)
+        arc = np.unique(
+            np.concatenate([np.ravel_multi_index(near, n_k_s), np.ravel_multi_index(used, n_k_s)])
+        )
+        initial = np.unravel_index(arc, n_k_s)
         seeded = f"{initial[0].size:,} arcs from a network in 1/{scale} students"
         log.info(f"    scaled network: {time.perf_counter() - start:.2f} s; {seeded} seed the LP")
     return initial, seeded
