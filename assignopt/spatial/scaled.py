@@ -108,7 +108,7 @@ def transport_by_scaled_network(
         lower = np.zeros((capacity.size, k))
         upper = np.repeat(capacity[:, None], k, axis=1)
         enrol_min, enrol_max = np.zeros_like(capacity), capacity
-    initial, seeded = network_seed(
+    initial, seeded = _network_seed(
         problem, lower, upper, enrol_min, enrol_max, scale, margin_km, units_per_km
     )
     solution = transport_by_pricing(
@@ -129,7 +129,7 @@ def transport_by_scaled_network(
     return solution
 
 
-def network_seed(problem, lower, upper, enrol_min, enrol_max, scale, margin_km, units_per_km):
+def _network_seed(problem, lower, upper, enrol_min, enrol_max, scale, margin_km, units_per_km):
     """Arcs near the best under the potentials of the scaled network with these seat limits."""
     start = time.perf_counter()
     supply = problem.supply
