@@ -59,9 +59,15 @@ def test_potentials_refuse_a_flow_that_is_not_optimal():
         )
 
 
-def instance(seed, n=120, s=12, k=2, banded=(True, False)):
+def instance(seed, n=120, s=12, k=2, banded=(True, False), whole_seats=True):
+    """Random district with capacities summing to enrolment and a band of +-0.05 around the
+    banded classes' share. ``whole_seats``: equal capacities of a multiple of 20 and a share
+    rounded to 0.05, so every seat bound is whole (the integer network path); otherwise the
+    share is the district's own and the bounds are fractional."""
     rng = np.random.default_rng(seed)
     supply = rng.integers(0, 60, (n, k)).astype(float)
+    if whole_seats:
+        supply[0, -1] += -supply.sum() % (20 * s)
     total = supply.sum()
     cap = np.full(s, total // s)
     cap[-1] += total - cap.sum()
@@ -69,6 +75,8 @@ def instance(seed, n=120, s=12, k=2, banded=(True, False)):
     km = np.sqrt(((xy[:, None] - sxy[None]) ** 2).sum(-1)) / 1000
     mask = np.array(banded[:k] + (False,) * (k - len(banded)))
     share = supply[:, mask].sum() / total
+    if whole_seats:
+        share = round(share * 20) / 20
     return supply, cap, km, [(mask, share - 0.05, share + 0.05)]
 
 
@@ -146,7 +154,7 @@ def test_network_refuses_what_is_not_a_network():
     with pytest.raises(InputError, match="fixed enrolment"):
         transport_assignment(supply, np.ceil(cap * 1.1), km, bands, solver="ortools")
     with pytest.raises(InputError, match="whole numbers"):
-        transport_assignment(supply + 0.5, cap + 100, km, None, solver="ortools")
+        transport_by_network(supply + 0.5, km, seat_model(cap + 100, [], 2, False))
 
 
 def test_auto_takes_the_network_for_large_fixed_seat_districts(monkeypatch):

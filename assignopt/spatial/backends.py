@@ -23,7 +23,7 @@ SolveFunction = Callable[[TransportProblem, str, "float | None"], TransportSolut
 _CANNOT = {
     "split": "sends neighborhoods whole only",
     "whole_neighborhoods": "has no whole-neighborhood mode",
-    "fractional": "needs whole numbers of students and seats",
+    "fractional": "needs whole numbers of students, seats and seat bounds",
     "free_enrolment_bands": (
         "balances income only with fixed enrolment (capacities equal to enrolment)"
     ),
@@ -40,7 +40,7 @@ class Backend:
     ----------
     name : str
         Registry key (``dense-lp``, ``milp``, ``networkx``, ``ortools-network``,
-        ``highs-pricing``).
+        ``ortools-scaled``, ``highs-pricing``).
     solvers : tuple of str
         Solver names (as users write them) this backend answers to.
     method : str
@@ -111,14 +111,27 @@ def _networkx(problem, solver, time_limit):
 
 
 def _ortools(problem, solver, time_limit):
-    from assignopt.spatial.netflow import seat_model, transport_by_network
+    from assignopt.spatial.classwise import solve_by_class
 
+    return solve_by_class(problem, _network_part)
+
+
+def _network_part(problem):
+    from assignopt.spatial.netflow import seat_model, transport_by_network
+    from assignopt.spatial.scaled import transport_by_scaled_network
+
+    if not problem.whole_numbers:
+        return transport_by_scaled_network(problem)
     seats = seat_model(
         problem.capacity, problem.bands, problem.n_classes, problem.fixed_enrolment, problem.labels
     )
     return transport_by_network(
         problem.supply, problem.km, seats, allowed=problem.allowed, labels=problem.labels
     )
+
+
+def _scaled_available() -> bool:
+    return _ortools_available() and _highs_available()
 
 
 def _ortools_available() -> bool:
@@ -161,6 +174,17 @@ register(
         _ortools,
         _ortools_available,
         "the network solver needs OR-Tools: pip install 'assignopt[fast]' (or use the LP)",
+    )
+)
+register(
+    Backend(
+        "ortools-scaled",
+        ("ortools", "highs"),
+        "network",
+        frozenset({"split", "travel_cap", "fractional"}),
+        _ortools,
+        _scaled_available,
+        "the scaled network path needs OR-Tools (pip install 'assignopt[fast]') and highspy",
     )
 )
 register(

@@ -47,7 +47,14 @@ from assignopt.spatial.problem import (
     seat_bounds,
 )
 
-__all__ = ["SeatModel", "network_available", "seat_model", "transport_by_network"]
+__all__ = [
+    "NetworkDuals",
+    "SeatModel",
+    "network_available",
+    "network_solution",
+    "seat_model",
+    "transport_by_network",
+]
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +107,7 @@ def seat_model(
     capacity = np.asarray(capacity, float)
     cap = check_whole(capacity, "seats", "network")
     if fixed_enrolment:
-        lower, upper = seat_bounds(capacity, bands, n_classes, labels)
+        lower, upper = seat_bounds(capacity, bands, n_classes, labels, whole=True)
         return SeatModel(lower.astype(np.int64), upper.astype(np.int64), cap, cap)
     if bands:
         raise InputError(
@@ -156,6 +163,51 @@ def transport_by_network(
         reach, or the school and class short of (or swamped by) students within the reach
         allowed.
     """
+    return network_solution(
+        supply, km, seats, allowed=allowed, levels=levels, delta_km=delta_km, labels=labels
+    )[0]
+
+
+@dataclass
+class NetworkDuals:
+    """Integer node potentials (millimetres) proving a network optimum, for callers that price.
+
+    Attributes
+    ----------
+    sink : numpy.ndarray
+        ``(S, K)`` potentials of the (school, class) nodes: an arc from neighborhood n, class
+        k to school s has reduced cost ``mm[n, s] - sink[s, k] + min_t (mm[n, t] - sink[t, k])``
+        (at least 0 on every arc, 0 on every arc carrying students).
+    school : numpy.ndarray
+        ``(S,)`` potentials of the school nodes.
+    empty : int
+        Potential of the empty-seat sink.
+    """
+
+    sink: np.ndarray
+    school: np.ndarray
+    empty: int
+
+
+def network_solution(
+    supply: np.ndarray,
+    km: np.ndarray,
+    seats: SeatModel,
+    *,
+    allowed: np.ndarray | None = None,
+    levels: int = 3,
+    delta_km: float | None = None,
+    labels: Labels | None = None,
+    prove: bool = True,
+    units_per_km: int = MM_PER_KM,
+) -> tuple[TransportSolution, NetworkDuals]:
+    """:func:`transport_by_network` and the potentials that prove its optimum.
+
+    With ``prove=False`` the finest level is solved once on its candidate arcs and not priced
+    to the end: a near-optimal start for a caller that proves optimality itself (its status is
+    then ``unproven``). ``units_per_km`` sets the integer cost unit (millimetres by default;
+    a coarser unit is faster and enough for such a start). The potentials are in that unit.
+    """
     if not network_available():
         raise InputError(
             "the network solver needs OR-Tools: pip install 'assignopt[fast]' (or use the LP)"
@@ -169,15 +221,15 @@ def transport_by_network(
     allowed = np.ones((n, s), bool) if allowed is None else np.asarray(allowed, bool)
     _check_seats(supply_i, seats, labels)
     check_reach(supply_i, allowed, labels)
-    cost = np.rint(km * MM_PER_KM).astype(np.int64)
+    cost = np.rint(km * units_per_km).astype(np.int64)
     capped = not allowed.all()
     max_cost = max(int(cost[allowed].max() if capped else cost.max()), 1)
     if capped:
         cost[~allowed] = FORBIDDEN
     if delta_km is None:
         nearest = cost.min(axis=1)
-        delta_km = 0.75 * float(np.median(nearest[nearest < FORBIDDEN])) / MM_PER_KM
-    delta = int(round(delta_km * MM_PER_KM))
+        delta_km = 0.75 * float(np.median(nearest[nearest < FORBIDDEN])) / units_per_km
+    delta = int(round(delta_km * units_per_km))
     clusters = _cluster_labels(cost, levels)
     potentials = None
     support = None  # arcs carrying students one level up
@@ -190,14 +242,18 @@ def transport_by_network(
             lv_supply, lv_cost = supply_i, cost
             label = np.arange(n)
         else:
-            lv_supply, lv_cost = _coarsen(supply_i, km, allowed if capped else None, label)
+            reach = allowed if capped else None
+            lv_supply, lv_cost = _coarsen(supply_i, km, reach, label, units_per_km)
         up = None
         if up_label is not None:
             up = np.empty(lv_supply.shape[0], np.int64)
             up[label] = up_label
         arcs = _initial_arcs(lv_supply, lv_cost, potentials, delta, support, up, n_nearest=12)
         level = _Level(lv_supply, lv_cost, seats, max_cost, labels)
-        result = level.solve(arcs, exact=final)
+        # Unproven, the finest level still prices until few arcs are left out (0.1% of its
+        # sources): its potentials seed a caller's LP, which pays for every arc missing.
+        settle = lv_supply.size // 1000 if final and not prove else None
+        result = level.solve(arcs, exact=final and prove, settle=settle)
         what = "neighborhoods" if final else "clusters"
         rounds = f"{result.rounds} round{'s' if result.rounds > 1 else ''}"
         log.append(f"{lv_supply.shape[0]:,} {what} ({rounds})")
@@ -207,11 +263,11 @@ def transport_by_network(
     flows = np.zeros((n, k, s))
     src, school, amount = result.flows
     flows[src // k, src % k, school] = amount
-    gap = _certified_gap(flows, supply_i, km, allowed, seats, result.potentials)
-    return TransportSolution.from_flows(
+    gap = _certified_gap(flows, supply_i, km, allowed, seats, result.potentials, units_per_km)
+    solution = TransportSolution.from_flows(
         flows,
         km,
-        "optimal",
+        "optimal" if prove else "unproven",
         "ortools (network, pricing)",
         start,
         f"{'fixed seats' if fixed else 'enrolment up to capacity'} as a min-cost flow; levels: "
@@ -220,6 +276,7 @@ def transport_by_network(
         f"{gap:.1e}",
         gap=gap,
     )
+    return solution, NetworkDuals(*result.potentials)
 
 
 def _check_seats(supply: np.ndarray, seats: SeatModel, labels: Labels) -> None:
@@ -271,7 +328,7 @@ def _cluster_labels(cost: np.ndarray, levels: int) -> list[np.ndarray]:
     return kept[::-1]
 
 
-def _coarsen(supply, km, allowed, label):
+def _coarsen(supply, km, allowed, label, units_per_km=MM_PER_KM):
     """Summed students and student-weighted mean distances (mm) of each cluster.
 
     With a travel cap (``allowed`` not None) a cluster reaches a school if any member does,
@@ -285,10 +342,10 @@ def _coarsen(supply, km, allowed, label):
     np.add.at(coarse_supply, label, supply)
     if allowed is None:
         mean_km = (member @ km) / np.asarray(member.sum(axis=1))
-        return coarse_supply, np.rint(mean_km * MM_PER_KM).astype(np.int64)
+        return coarse_supply, np.rint(mean_km * units_per_km).astype(np.int64)
     weight_reach = member @ allowed.astype(float)
     mean_km = (member @ np.where(allowed, km, 0.0)) / np.maximum(weight_reach, 1e-300)
-    cost = np.rint(mean_km * MM_PER_KM).astype(np.int64)
+    cost = np.rint(mean_km * units_per_km).astype(np.int64)
     cost[weight_reach <= 0] = FORBIDDEN
     return coarse_supply, cost
 
@@ -375,7 +432,14 @@ class _Level:
         self.hub_cost = 4 * max_cost + 1
         self.big = max_cost * (n * k + s * k + s + 4)
 
-    def solve(self, arcs, *, exact: bool, add_per_row: int = 5) -> _LevelResult:
+    def solve(
+        self, arcs, *, exact: bool, add_per_row: int = 5, settle: int | None = None
+    ) -> _LevelResult:
+        """Solve the restricted problem and price, round after round.
+
+        Not ``exact``: stop once the hub is idle (or, with ``settle``, once at most that many
+        arcs price in), after 8 rounds at most.
+        """
         src, school = arcs
         n, k, s = self.n, self.k, self.s
         hub_cost = self.hub_cost
@@ -413,7 +477,11 @@ class _Level:
                     continue
                 if new_src.size == 0:
                     raise InfeasibleError(self._explain(flow, net))
-            elif new_src.size == 0 or hub_flow == 0 or rounds >= 8:
+            elif (
+                new_src.size == 0
+                or rounds >= 8
+                or (hub_flow == 0 if settle is None else new_src.size <= settle)
+            ):
                 break
             src = np.concatenate([src, new_src])
             school = np.concatenate([school, new_school])
@@ -575,12 +643,12 @@ def _min_cost_flow(tail, head, capacity, cost, supplies, *_):
     return np.asarray(solver.flows(np.arange(tail.size)), np.int64)
 
 
-def _certified_gap(flows, supply, km, allowed, seats, potentials) -> float:
+def _certified_gap(flows, supply, km, allowed, seats, potentials, units_per_km=MM_PER_KM) -> float:
     """Relative gap between the flow's distance and a weak-duality bound (unrounded km)."""
     sink_mm, school_mm, empty_mm = potentials
-    p_sink = sink_mm / MM_PER_KM
-    p_school = school_mm / MM_PER_KM
-    p_empty = empty_mm / MM_PER_KM
+    p_sink = sink_mm / units_per_km
+    p_school = school_mm / units_per_km
+    p_empty = empty_mm / units_per_km
     lower = seats.lower.astype(float)
     bound = float((p_sink * lower).sum())
     bound += float((p_school * (seats.enrol_min - lower.sum(axis=1))).sum())

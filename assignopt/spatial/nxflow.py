@@ -37,7 +37,7 @@ def solve_networkx(problem: TransportProblem) -> TransportSolution:
         for c in range(k):
             demand[("n", i, c)] = -int(supply_i[i, c])
     if problem.fixed_enrolment:
-        lower, upper = seat_bounds(problem.capacity, problem.bands, k, problem.labels)
+        lower, upper = seat_bounds(problem.capacity, problem.bands, k, problem.labels, whole=True)
         for j in range(s):
             demand[("s", j)] = int(cap_i[j])
             for c in range(k):

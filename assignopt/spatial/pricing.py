@@ -26,6 +26,9 @@ __all__ = ["transport_by_pricing"]
 
 log = logging.getLogger(__name__)
 
+# Neighborhoods priced at once (bounds the temporary arrays).
+PRICE_BLOCK = 8192
+
 
 def transport_by_pricing(
     supply: np.ndarray,
@@ -40,6 +43,8 @@ def transport_by_pricing(
     allowed: np.ndarray | None = None,
     time_limit: float | None = None,
     labels: Labels | None = None,
+    initial: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    first_solver: str = "ipm",
 ) -> TransportSolution:
     """Solve the transport LP exactly by pricing sparse arcs.
 
@@ -62,6 +67,11 @@ def transport_by_pricing(
         Seconds per HiGHS call.
     labels : Labels, optional
         Neighborhood ids, school and class names, for messages.
+    initial : (neighborhoods, classes, schools), optional
+        The starting arcs instead of the ``nearest`` schools (e.g. the arcs a related network
+        optimum prices at zero); pricing still proves the result over every arc.
+    first_solver : {"ipm", "simplex"}
+        HiGHS method of the first solve (later rounds warm-start the simplex).
 
     Returns
     -------
@@ -100,10 +110,13 @@ def transport_by_pricing(
             (np.concatenate(vals), (np.concatenate(rows), cols)), shape=(n_rows, m)
         )
 
-    order = np.argsort(np.where(blocked, np.inf, km), axis=1, kind="stable")[:, :nearest]
-    arc_n = np.repeat(np.arange(n), nearest * k)
-    arc_k = np.tile(np.repeat(np.arange(k), nearest), n)
-    arc_s = order[arc_n, np.tile(np.arange(nearest), n * k)]
+    if initial is None:
+        order = np.argsort(np.where(blocked, np.inf, km), axis=1, kind="stable")[:, :nearest]
+        arc_n = np.repeat(np.arange(n), nearest * k)
+        arc_k = np.tile(np.repeat(np.arange(k), nearest), n)
+        arc_s = order[arc_n, np.tile(np.arange(nearest), n * k)]
+    else:
+        arc_n, arc_k, arc_s = (np.asarray(a, np.int64) for a in initial)
     keep = ~blocked[arc_n, arc_s]
     arc_n, arc_k, arc_s = arc_n[keep], arc_k[keep], arc_s[keep]
     active = np.zeros((n, k, s), bool)
@@ -133,7 +146,7 @@ def transport_by_pricing(
     for rounds in range(1, max_rounds + 1):
         # The first, largest solve starts from nothing: the interior point method (with
         # crossover to a basis) beat the simplex there; later rounds warm-start the simplex.
-        highs.setOptionValue("solver", "ipm" if rounds == 1 else "simplex")
+        highs.setOptionValue("solver", first_solver if rounds == 1 else "simplex")
         highs.run()
         if highs.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
             raise TimeLimitError(
@@ -150,19 +163,32 @@ def transport_by_pricing(
         y_blocks = dual[n * k :].reshape(n_blocks, s)
         new_n, new_k, new_s = [], [], []
         min_reduced = 0.0
+        capped = bool(blocked.any())
+        threshold = -1e-9 * big
+        take = min(add_per_row, s)
         for c in range(k):
             school_term = coef[:, c] @ y_blocks
-            reduced = km - y_supply[:, c][:, None] - school_term[None, :]
-            reduced[blocked | active[:, c, :]] = np.inf
-            min_reduced = min(min_reduced, float(reduced.min()))
-            take = min(add_per_row, s)
-            best = np.argpartition(reduced, take - 1, axis=1)[:, :take]
-            values = np.take_along_axis(reduced, best, axis=1)
-            rows, picks = np.nonzero(values < -1e-9 * big)
-            new_n.append(rows)
-            new_k.append(np.full(rows.size, c))
-            new_s.append(best[rows, picks])
-        new_n, new_k, new_s = (np.concatenate(a) for a in (new_n, new_k, new_s))
+            for b0 in range(0, n, PRICE_BLOCK):
+                reduced = km[b0 : b0 + PRICE_BLOCK] - school_term[None, :]
+                reduced -= y_supply[b0 : b0 + PRICE_BLOCK, c][:, None]
+                if capped:
+                    reduced[blocked[b0 : b0 + PRICE_BLOCK]] = np.inf
+                low = reduced.min(axis=1)
+                min_reduced = min(min_reduced, float(low.min()))
+                bad = np.flatnonzero(low < threshold)
+                if bad.size == 0:
+                    continue
+                # Arcs already in the model price at zero or above up to tolerances.
+                part = np.where(active[b0 + bad, c, :], np.inf, reduced[bad])
+                best = np.argpartition(part, take - 1, axis=1)[:, :take]
+                values = np.take_along_axis(part, best, axis=1)
+                rows, picks = np.nonzero(values < threshold)
+                new_n.append(b0 + bad[rows])
+                new_k.append(np.full(rows.size, c))
+                new_s.append(best[rows, picks])
+        new_n, new_k, new_s = (
+            np.concatenate(a) if a else np.zeros(0, np.int64) for a in (new_n, new_k, new_s)
+        )
         log.info(
             f"    pricing round {rounds}: {highs.getNumCol() - n_slack:,} arcs, "
             f"{new_n.size:,} priced in (min reduced cost {min_reduced:.3g} km)"

@@ -27,6 +27,7 @@ __all__ = [
     "TransportSolution",
     "school_rows",
     "seat_bounds",
+    "seats_are_whole",
 ]
 
 ClassBand = tuple[np.ndarray, float, float]  # (mask over classes, lower share, upper share)
@@ -35,7 +36,7 @@ ClassBand = tuple[np.ndarray, float, float]  # (mask over classes, lower share, 
 FEATURES = (
     "split",  # a neighborhood's students may go to several schools
     "whole_neighborhoods",  # every neighborhood goes whole to one school (a MILP)
-    "fractional",  # students or seats are not whole numbers
+    "fractional",  # students, seats or fixed seat bounds are not whole numbers
     "free_enrolment_bands",  # income bands on enrolments free up to capacity
     "multi_class_bands",  # a band on a share of several classes together
     "travel_cap",  # some neighborhood-school pairs are forbidden
@@ -98,7 +99,7 @@ class TransportProblem:
         Each school's share of the classes in ``mask`` lies in ``[lower, upper]``; empty: no
         income policy (nearest school subject to capacities).
     fixed_enrolment : bool
-        Every school enrols exactly its capacity; single-class bands become whole seat bounds
+        Every school enrols exactly its capacity; single-class bands become seat bounds
         (:func:`seat_bounds`).
     allowed : numpy.ndarray of bool, optional
         ``(N, S)`` pairs that may carry students (a travel cap), or a ``(P, 2)`` integer list
@@ -150,6 +151,8 @@ class TransportProblem:
                 f"not {self.capacity.sum():,.0f}"
             )
         check_reach(self.supply, self.allowed, self.labels)
+        if self.fixed_enrolment and self.bands and self.single_class_bands:
+            check_seat_totals(self.supply, self.capacity, self.bands, self.labels)
 
     @property
     def n_neighborhoods(self) -> int:
@@ -178,10 +181,39 @@ class TransportProblem:
 
     @property
     def whole_numbers(self) -> bool:
-        """Whether students and seats are whole numbers."""
-        return bool(
-            np.allclose(self.supply, np.round(self.supply))
-            and np.allclose(self.capacity, np.round(self.capacity))
+        """Whether students and seats are whole numbers.
+
+        With fixed enrolment, also the seat bounds of every banded class.
+        """
+        whole = bool(_whole(self.supply) and _whole(self.capacity))
+        if whole and self.fixed_enrolment and self.bands and self.single_class_bands:
+            whole = seats_are_whole(self.capacity, self.bands, self.n_classes)
+        return whole
+
+    @property
+    def single_class_bands(self) -> bool:
+        """Whether every band is on one class alone."""
+        return all(np.count_nonzero(mask) == 1 for mask, _, _ in self.bands)
+
+    @property
+    def full_schools(self) -> bool:
+        """Whether capacities sum to enrolment.
+
+        Every school is then full in any assignment: free enrolment is fixed enrolment.
+        """
+        return abs(float(self.capacity.sum()) - float(self.supply.sum())) <= 1e-6
+
+    def as_fixed(self) -> TransportProblem:
+        """The same problem with fixed enrolment (equivalent when :attr:`full_schools`)."""
+        return TransportProblem(
+            self.supply,
+            self.capacity,
+            self.km,
+            self.bands,
+            True,
+            self.allowed,
+            self.whole_neighborhoods,
+            self.labels,
         )
 
     @property
@@ -240,10 +272,27 @@ def check_reach(supply: np.ndarray, allowed: np.ndarray, labels: Labels | None =
         )
 
 
+def check_seat_totals(
+    supply: np.ndarray, capacity: np.ndarray, bands: Sequence[ClassBand], labels: Labels
+) -> None:
+    """Refuse fixed-enrolment seat bounds whose totals cannot hold a class's students."""
+    lower, upper = seat_bounds(capacity, bands, supply.shape[1], labels)
+    have = supply.sum(axis=0)
+    for c in range(supply.shape[1]):
+        need, room = lower[:, c].sum(), upper[:, c].sum()
+        if need > have[c] + 1e-6 or room < have[c] - 1e-6:
+            name = labels.income_class(c)
+            raise InfeasibleError(
+                f"infeasible policy: the schools' seats for class {name} hold {need:,.1f} to "
+                f"{room:,.1f} students but there are {have[c]:,.0f} students of class {name}; "
+                "widen the tolerance"
+            )
+
+
 def check_whole(values: np.ndarray, what: str, solver: str) -> np.ndarray:
     """``values`` as int64, or an :class:`InputError` if they are not whole numbers."""
     values = np.asarray(values, dtype=float)
-    if not np.allclose(values, np.round(values)):
+    if not _whole(values):
         raise InputError(f"the {solver} solver needs whole numbers of {what}")
     return np.round(values).astype(np.int64)
 
@@ -309,13 +358,30 @@ def seat_bounds(
     bands: Sequence[ClassBand],
     n_classes: int,
     labels: Labels | None = None,
+    *,
+    whole: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Integer seat bounds ``(L, U)`` of shape ``(S, K)`` for fixed enrolments.
+    """Seat bounds ``(L, U)`` of shape ``(S, K)`` for fixed enrolments.
 
-    Only single-class bands translate into seat bounds; classes without a band get
-    ``[0, E_s]``.
+    ``L[s, k] = lower * E_s`` and ``U[s, k] = upper * E_s`` for a class with a band, exactly
+    (a bound need not be a whole number: students are divisible in the LP); ``[0, E_s]`` for
+    classes without one. Only single-class bands translate into seat bounds.
+
+    Parameters
+    ----------
+    whole : bool
+        Round the bounds inward to whole seats (for a solver that moves whole students only);
+        a band with no whole number of seats inside it is then infeasible.
+
+    Raises
+    ------
+    InputError
+        For a band on several classes together.
+    InfeasibleError
+        If ``whole`` and a band holds no whole number of seats.
     """
     labels = labels or Labels()
+    enrolment = np.asarray(enrolment, dtype=float)
     lower = np.zeros((enrolment.size, n_classes))
     upper = np.repeat(enrolment[:, None], n_classes, axis=1).astype(float)
     for mask, lo, hi in bands:
@@ -323,17 +389,32 @@ def seat_bounds(
         if classes.size != 1:
             raise InputError("fixed-enrolment assignment supports bands on single classes only")
         k = classes[0]
-        lower[:, k] = np.ceil(lo * enrolment - 1e-9)
-        upper[:, k] = np.floor(hi * enrolment + 1e-9)
-    empty = lower > upper
+        lower[:, k] = np.maximum(lower[:, k], np.clip(lo * enrolment, 0.0, enrolment))
+        upper[:, k] = np.minimum(upper[:, k], np.clip(hi * enrolment, 0.0, enrolment))
+    if whole:
+        lower = np.ceil(lower - 1e-9)
+        upper = np.floor(upper + 1e-9)
+    empty = lower > upper + 1e-9
     if empty.any():
         s, k = np.argwhere(empty)[0]
+        what = "whole number of seats" if whole else "seats"
         raise InfeasibleError(
-            f"infeasible policy: {labels.school(s)} with {enrolment[s]:.0f} seats has no whole "
-            f"number of seats for class {labels.income_class(k)} inside its band "
+            f"infeasible policy: {labels.school(s)} with {enrolment[s]:.0f} seats has no {what} "
+            f"for class {labels.income_class(k)} inside its band "
             f"[{lower[s, k]:.0f}, {upper[s, k]:.0f}]; widen the tolerance or change the capacity"
         )
-    return lower, upper
+    return lower, np.maximum(lower, upper)
+
+
+def seats_are_whole(capacity: np.ndarray, bands: Sequence[ClassBand], n_classes: int) -> bool:
+    """Whether the fixed-enrolment seat bounds of ``bands`` are all whole numbers."""
+    lower, upper = seat_bounds(capacity, bands, n_classes)
+    return _whole(lower) and _whole(upper)
+
+
+def _whole(values: np.ndarray) -> bool:
+    """Whether every value is a whole number (to 1e-9, not relative to its size)."""
+    return bool(np.allclose(values, np.round(values), rtol=0, atol=1e-9))
 
 
 def school_rows(

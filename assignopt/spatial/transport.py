@@ -28,7 +28,7 @@ import logging
 
 import numpy as np
 
-from assignopt.errors import InputError
+from assignopt.errors import InfeasibleError, InputError
 from assignopt.spatial.backends import Backend, backends
 from assignopt.spatial.names import ASSIGNMENT_SOLVERS
 from assignopt.spatial.problem import (
@@ -47,6 +47,7 @@ __all__ = [
     "TransportProblem",
     "TransportSolution",
     "choose_backend",
+    "routed",
     "school_rows",
     "seat_bounds",
     "solve_transport",
@@ -152,7 +153,8 @@ def choose_backend(
 
     Tries the backends that answer to ``solver`` by method (``auto``: dense first up to
     :data:`PRICING_MIN_PAIRS` pairs, then network, pricing, dense beyond) and takes the first
-    that supports the problem's form and is installed.
+    that supports the problem's form and is installed. :func:`solve_transport` first passes
+    the problem through :func:`routed` (full schools are fixed enrolment).
 
     Raises
     ------
@@ -202,15 +204,42 @@ def solve_transport(
     method: str = "auto",
     time_limit: float | None = None,
 ) -> TransportSolution:
-    """Solve ``problem`` with the backend :func:`choose_backend` picks.
+    """Solve ``problem`` with the backend :func:`choose_backend` picks for its routed form.
+
+    :func:`routed` makes a free enrolment with full schools fixed enrolment (a network).
 
     See :func:`transport_assignment` for the parameters and errors.
     """
-    chosen = choose_backend(problem, solver, method)
-    if chosen.method == "pricing" and problem.bands and not problem.fixed_enrolment:
-        if abs(problem.capacity.sum() - problem.supply.sum()) < 1e-6:
-            log.info(
-                "    every school is full (capacities equal enrolment): with fixed enrolment "
-                "and whole students this is a min-cost flow, much faster"
-            )
-    return chosen.solve(problem, solver, time_limit)
+    solved = routed(problem)
+    if solved is problem:
+        return choose_backend(problem, solver, method).solve(problem, solver, time_limit)
+    try:
+        chosen = choose_backend(solved, solver, method)
+    except InputError:
+        return choose_backend(problem, solver, method).solve(problem, solver, time_limit)
+    log.info("    every school is full (capacities equal enrolment): fixed enrolment")
+    try:
+        return chosen.solve(solved, solver, time_limit)
+    except InfeasibleError:
+        # Say why in the terms of the problem as posed (an income band, not seat bounds).
+        return choose_backend(problem, solver, method).solve(problem, solver, time_limit)
+
+
+def routed(problem: TransportProblem) -> TransportProblem:
+    """The form ``problem`` is solved in.
+
+    Free enrolment whose capacities sum to enrolment is fixed enrolment (every school is full
+    in any assignment, so a band on a share of the enrolment is a band on seats), which is a
+    network; otherwise ``problem`` itself.
+    """
+    if (
+        problem.fixed_enrolment
+        or problem.whole_neighborhoods
+        or not problem.full_schools
+        or not problem.single_class_bands
+    ):
+        return problem
+    try:
+        return problem.as_fixed()
+    except InfeasibleError:
+        return problem  # the problem as posed says why, in its own terms

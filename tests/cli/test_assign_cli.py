@@ -82,8 +82,15 @@ def test_assign_cli_with_the_ortools_min_cost_flow(tmp_path):
     out = json.loads(result.output)
     assert out["solver"].startswith("ortools") and out["status"] == "optimal"
     assert out["objective_km"] == pytest.approx(900.0)  # as the LP in the round trip above
-    # A band on a free enrolment is not a network: a clear error, no traceback.
+    # Free enrolment with capacities summing to enrolment is fixed enrolment: same optimum.
     result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "b")])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["objective_km"] == pytest.approx(900.0)
+    # A band on a free enrolment with spare seats is not a network: a clear error.
+    d = tiny_district([[[100, 0], [0, 0]], [[0, 0], [0, 100]]], [110, 110])
+    path = write_district(d, tmp_path / "spare.gpkg")
+    args = ["assign", str(path), "--tolerance", "0", "--solver", "ortools", "--json"]
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "c")])
     assert result.exit_code != 0
     assert "fixed enrolment" in result.output and "Traceback" not in result.output
 

@@ -1,0 +1,117 @@
+"""Fractional students and seat bounds on the network path: equal to the dense LP."""
+
+import numpy as np
+import pytest
+
+from assignopt.spatial import transport
+from assignopt.spatial.problem import TransportProblem, seat_bounds
+from assignopt.spatial.scaled import transport_by_scaled_network
+from assignopt.spatial.transport import transport_assignment
+
+pytest.importorskip("ortools")
+POOR = np.array([True, False])
+
+
+def district(seed, n=150, s=12, spare=0.0):
+    """Random district; capacities sum to enrolment (times 1 + spare), so the district's own
+    poverty share gives fractional seat bounds."""
+    rng = np.random.default_rng(seed)
+    supply = rng.integers(0, 60, (n, 2)).astype(float)
+    total = supply.sum()
+    cap = np.full(s, total // s)
+    cap[-1] += total - cap.sum()
+    cap = np.ceil(cap * (1 + spare))
+    xy, sxy = rng.uniform(0, 10_000, (n, 2)), rng.uniform(0, 10_000, (s, 2))
+    km = np.sqrt(((xy[:, None] - sxy[None]) ** 2).sum(-1)) / 1000
+    return supply, cap, km, supply[:, 0].sum() / total
+
+
+def check(solution, supply, cap, bands, fixed):
+    """Independent feasibility: everyone placed, seats and bands kept (to 1e-6 students)."""
+    flows = solution.flows
+    assert np.all(flows >= -1e-9)
+    assert np.allclose(flows.sum(axis=2), supply, atol=1e-6)
+    seats = flows.sum(axis=0).T  # (S, K)
+    enrolled = seats.sum(axis=1)
+    if fixed:
+        assert np.allclose(enrolled, cap, atol=1e-6)
+    assert np.all(enrolled <= cap + 1e-6)
+    for mask, lo, hi in bands:
+        share = seats[:, mask].sum(axis=1)
+        assert np.all(share >= lo * enrolled - 1e-6) and np.all(share <= hi * enrolled + 1e-6)
+
+
+@pytest.mark.parametrize(("seed", "d"), [(0, 0.0), (1, 0.0), (2, 0.05), (3, 0.02)])
+def test_fractional_seat_bounds_equal_the_dense_lp(seed, d):
+    """Perfect balance (d = 0) and narrow bands around the district's own share: seat bounds
+    share * capacity are fractional, and the network path's optimum equals the dense LP's
+    (HiGHS, the same unrounded bounds) to 1e-9."""
+    supply, cap, km, rate = district(seed)
+    bands = [(POOR, rate - d, rate + d)]
+    lower, _ = seat_bounds(cap, bands, 2)
+    assert not np.allclose(lower, np.round(lower))  # the case this test is about
+    lp = transport_assignment(supply, cap, km, bands, fixed_enrolment=True, method="dense")
+    net = transport_by_scaled_network(TransportProblem(supply, cap, km, bands, True))
+    assert net.status == "optimal" and net.solver.startswith("ortools")
+    assert net.objective_km == pytest.approx(lp.objective_km, rel=1e-9)
+    check(net, supply, cap, bands, fixed=True)
+
+
+def test_fractional_students_without_a_band_and_with_a_travel_cap():
+    """Survey estimates (fractional students), spare seats, no band, then a travel cap: the
+    scaled path equals the dense LP (HiGHS) to 1e-9."""
+    supply, cap, km, _ = district(4, spare=0.1)
+    supply = supply * 1.037 + 0.25  # fractional students
+    cap = cap * 1.05
+    lp = transport_assignment(supply, cap, km, None, method="dense")
+    net = transport_by_scaled_network(TransportProblem(supply, cap, km))
+    assert net.objective_km == pytest.approx(lp.objective_km, rel=1e-9)
+    check(net, supply, cap, [], fixed=False)
+    allowed = km <= km.min(axis=1, keepdims=True) + 3.0
+    lp = transport_assignment(supply, cap, km, None, allowed=allowed, method="dense")
+    net = transport_by_scaled_network(TransportProblem(supply, cap, km, allowed=allowed))
+    assert net.objective_km == pytest.approx(lp.objective_km, rel=1e-9)
+    assert np.all(net.flows.sum(axis=1)[~allowed] == 0)
+
+
+def test_full_schools_with_free_enrolment_go_to_the_network(monkeypatch):
+    """Capacities summing to enrolment make free enrolment fixed: beyond PRICING_MIN_PAIRS the
+    dispatcher takes the network path (not HiGHS pricing), with the same optimum as the dense
+    free-enrolment LP; fractional students too."""
+    monkeypatch.setattr(transport, "PRICING_MIN_PAIRS", 100)
+    supply, cap, km, rate = district(5)
+    for bands in ([(POOR, rate, rate)], [(POOR, rate - 0.03, rate + 0.03)], []):
+        dense = transport_assignment(supply, cap, km, bands, method="dense")
+        auto = transport_assignment(supply, cap, km, bands)
+        assert auto.solver.startswith("ortools")
+        assert auto.objective_km == pytest.approx(dense.objective_km, rel=1e-9)
+        check(auto, supply, cap, bands, fixed=True)
+    # With 10% spare seats the band is on a free enrolment: not a network, HiGHS pricing.
+    spare = transport_assignment(supply, np.ceil(cap * 1.1), km, [(POOR, rate - 0.05, rate + 0.05)])
+    assert spare.solver == "highs (pricing)"
+
+
+def test_an_infeasible_cap_is_named_on_the_unrounded_data():
+    # All 50.5 poor students live by school 0, all 49.5 nonpoor by school 1; each school must
+    # be 40-60% poor but the cap keeps everyone at home: the LP names a school that misses.
+    from assignopt.errors import InfeasibleError
+
+    supply = np.array([[50.5, 0.0], [0.0, 49.5]])
+    km = np.array([[1.0, 9.0], [9.0, 1.0]])
+    problem = TransportProblem(
+        supply,
+        np.array([50.5, 49.5]),
+        km,
+        [(POOR, 0.4, 0.6)],
+        True,
+        allowed=np.eye(2, dtype=bool),
+    )
+    with pytest.raises(InfeasibleError, match="infeasible assignment: school [01] "):
+        transport_by_scaled_network(problem)
+    # Without the cap (by hand): school 0 (50.5 seats) keeps at most 60% poor, 30.3, so 20.2
+    # poor cross to school 1 and 20.2 nonpoor cross back (school 1 then has 20.2 poor of 49.5,
+    # inside its 40-60%): 40.4 students travel 9 km, 59.6 travel 1 km.
+    free = transport_by_scaled_network(
+        TransportProblem(supply, problem.capacity, km, problem.bands, True)
+    )
+    assert free.objective_km == pytest.approx(40.4 * 9 + 59.6 * 1, rel=1e-9)
