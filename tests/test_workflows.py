@@ -140,8 +140,8 @@ def test_cli_out_that_is_a_file_fails_before_solving(tmp_path):
 def test_help_loads_no_numerical_stack():
     code = (
         "import sys\n"
-        "from assignopt.cli import main\n"
-        "for args in (['--help'], ['assign', '--help'], ['maxseg', '--help']):\n"
+        "from assignopt.cli import COMMANDS, main\n"
+        "for args in [['--help']] + [[name, '--help'] for name in COMMANDS]:\n"
         "    try:\n"
         "        main(args)\n"
         "    except SystemExit:\n"
