@@ -30,6 +30,7 @@ COMMANDS = {
     "run": ("run_cmd", "run"),
     "synth": ("synth_cmd", "synth"),
     "sweep-residential": ("synth_cmd", "sweep_residential"),
+    "zones": ("zones_cmd", "zones"),
 }
 
 

@@ -1,0 +1,256 @@
+"""Job ``zones``: contiguous attendance zones under an income band, at minimum travel.
+
+Reads the district, measures distances, solves the min-travel LP (``assign``'s reference: its
+objective bounds the zones' travel from below, its V is the probable segregation), builds the
+adjacency graph and solves the zoning MILP (:mod:`assignopt.zones.model`); with ``ensemble``,
+samples contiguous zonings near the optimum (:mod:`assignopt.zones.ensemble`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assignopt.workflows.base import Result
+from assignopt.workflows.requests import ZonesRequest
+
+__all__ = ["ZonesResult", "run", "today_zones", "zone_table"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ZonesResult(Result):
+    """A zoning, its reference assignment and the files written from them."""
+
+    district: Any = None
+    zoning: Any = None
+    problem: Any = None
+    reference: Any = None
+    today: Any = None
+    today_source: str = ""
+    ensemble: list = field(default_factory=list)
+    ensemble_slack: float = 0.0
+    notes: list = field(default_factory=list)
+
+    def indices(self, zone: np.ndarray) -> dict[str, float]:
+        """V, D and H of the first two groups when every neighborhood goes to ``zone``."""
+        from assignopt.witness import index_of
+
+        counts = self.district.counts().sum(axis=2)  # (N, M)
+        s = len(self.district.schools)
+        per_zone = np.zeros((s, counts.shape[1]))
+        np.add.at(per_zone, zone, counts)
+        return {name: index_of(per_zone[:, :2], name) for name in ("V", "D", "H")}
+
+    def moved_share(self, zone: np.ndarray) -> float:
+        """Share of students whose zone differs from today's."""
+        size = self.problem.size
+        return float(size[zone != self.today].sum() / size.sum())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--json`` keys (status, gap, objective_km, lp_bound_km, V's, moved_share, ...)."""
+        ref = self.reference.summary()
+        z = self.zoning
+        zoned = self.indices(z.zone)
+        self.data = {
+            "status": z.status,
+            "gap": z.gap,
+            "objective_km": z.objective_km,
+            "lp_bound_km": ref["objective_km"],
+            "v_zoned": zoned["V"],
+            "v_nearest": ref["v_nearest"],
+            "v_residential": ref["v_residential"],
+            "moved_share": self.moved_share(z.zone),
+            "seconds": z.seconds,
+            "v_lp": ref["v_assigned"],
+            "possible": ref["possible"],
+            "indices": {
+                "zoned": zoned,
+                "residential": ref["indices"]["residential"],
+                "nearest": ref["indices"]["nearest"],
+                "lp": ref["indices"]["assigned"],
+            },
+            "mean_km": z.objective_km / float(self.problem.size.sum()),
+            "objective": z.objective,
+            "bound": z.bound,
+            "rounds": z.rounds,
+            "cuts": z.cuts,
+            "pairs": z.pairs,
+            "solver": z.solver,
+            "zones_today": self.today_source,
+            "policy": ref["policy"],
+            "neighborhoods": ref["neighborhoods"],
+            "schools": ref["schools"],
+            "students": ref["students"],
+            "notes": list(ref["notes"]) + list(self.notes),
+        }
+        if self.ensemble:
+            v = np.array([self.indices(zone)["V"] for zone in self.ensemble])
+            self.data["ensemble"] = {
+                "zonings": len(v),
+                "slack": self.ensemble_slack,
+                "v_min": float(v.min()),
+                "v_max": float(v.max()),
+                "v_mean": float(v.mean()),
+                "v_sd": float(v.std()),
+            }
+        return super().to_dict()
+
+    def write(self, folder: str | Path) -> dict[str, Path]:
+        """Write ``zones.gpkg``, ``zones.csv``, ``zones.png``, ``summary.json``, ``report.html``."""
+        from assignopt.zones.output import write_zones
+
+        self.files = write_zones(self, Path(folder))
+        return self.files
+
+
+def zone_table(result: ZonesResult) -> Any:
+    """Per zone: capacity, enrolment, students by group and class, poverty share and band,
+    Black share, neighborhoods, student-km and mean km, students moved in and out."""
+    import pandas as pd
+
+    d, p, zone = result.district, result.problem, result.zoning.zone
+    counts = d.counts()
+    s = len(d.schools)
+    size = p.size
+    frame = pd.DataFrame({"school": list(d.school_names), "capacity": d.capacity})
+    frame["neighborhoods"] = np.bincount(zone, minlength=s)
+    enrol = np.bincount(zone, weights=size, minlength=s)
+    frame["enrolment"] = enrol
+    for m, g in enumerate(d.groups):
+        for k, c in enumerate(d.classes):
+            frame[f"{g}_{c}"] = np.bincount(zone, weights=counts[:, m, k], minlength=s)
+    safe = np.maximum(enrol, 1e-12)
+    poor = d.classes[0]
+    frame[f"share_{poor}"] = np.bincount(zone, weights=counts[:, :, 0].sum(axis=1), minlength=s) / safe
+    if p.bands:
+        frame["band_lower"] = p.bands[0][1]
+        frame["band_upper"] = p.bands[0][2]
+    frame[f"{d.groups[0]}_share"] = np.bincount(zone, weights=counts[:, 0, :].sum(axis=1), minlength=s) / safe
+    student_km = p.km[np.arange(zone.size), zone] * size
+    frame["student_km"] = np.bincount(zone, weights=student_km, minlength=s)
+    frame["mean_km"] = frame["student_km"] / safe
+    frame["moved_in"] = np.bincount(zone, weights=size * (result.today != zone), minlength=s)
+    frame["moved_out"] = np.bincount(result.today, weights=size * (result.today != zone), minlength=s)
+    return frame
+
+
+def today_zones(district: Any, km: np.ndarray, column: str) -> tuple[np.ndarray, str]:
+    """Today's zone of every neighborhood: the ``column`` of school names, or the nearest school.
+
+    Raises
+    ------
+    InputError
+        If ``column`` names a school that does not exist (the neighborhood and value named).
+    """
+    from assignopt.errors import InputError
+
+    hoods = district.neighborhoods
+    if column not in hoods.columns:
+        return np.argmin(km, axis=1), "nearest school"
+    position = {name: j for j, name in enumerate(district.school_names)}
+    labels = district.labels()
+    out = np.empty(len(hoods), np.int64)
+    for i, value in enumerate(hoods[column].tolist()):
+        if isinstance(value, float) and np.isfinite(value) and value == int(value):
+            value = int(value)
+        text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+        if text not in position:
+            raise InputError(
+                f"neighborhoods layer: column {column!r}, {labels.neighborhood(i)}: {text!r} is "
+                f"not a school name (schools: {', '.join(list(position)[:10])}"
+                + (", ..." if len(position) > 10 else "") + ")"
+            )
+        out[i] = position[text]
+    return out, f"column {column!r}"
+
+
+def run(request: ZonesRequest, progress: bool = False, out: Path | None = None) -> ZonesResult:
+    """Read the district and zone it (see the module's description)."""
+    from assignopt.policy import Policy
+    from assignopt.spatial.assign import travel_allowed
+    from assignopt.workflows.assign import distances_of, load, solve
+    from assignopt.workflows.requests import AssignOptions
+    from assignopt.zones.adjacency import contiguity, school_roots
+    from assignopt.zones.ensemble import sample_zonings
+    from assignopt.zones.model import ZoningProblem, candidate_pairs, solve_zoning
+
+    district = load(request)
+    distances = distances_of(district, request)
+    options = AssignOptions(
+        tolerance=request.tolerance,
+        travel_cap_km=request.travel_cap_km,
+        extra_km_cap=request.extra_km_cap,
+        points=request.points,
+        road_network=request.road_network,
+        possible=request.possible,
+    )
+    log.info("min-travel LP (split neighborhoods; the reference and the bound) ...")
+    reference = solve(district, options, distances)
+    labels = district.labels()
+    log.info(f"{request.contiguity} contiguity of {len(district.neighborhoods):,} neighborhoods ...")
+    adjacency = contiguity(district.neighborhoods, request.contiguity, labels)
+    roots, root_notes = school_roots(district.neighborhoods, district.schools, adjacency, labels)
+    km = distances.km
+    today, source = today_zones(district, km, request.zone_column)
+    cap = travel_allowed(km, request.travel_cap_km, request.extra_km_cap)
+    support = reference.assigned.flows.sum(axis=1) > 1e-6
+    extra = support.copy()
+    extra[np.arange(len(today)), today] = True
+    allowed = candidate_pairs(km, roots, adjacency.edges, request.nearest, extra, cap)
+    rules = Policy(request.tolerance).rules(district.population())
+    problem = ZoningProblem(
+        district.counts().sum(axis=1),
+        district.capacity,
+        km,
+        [(rule.categories, rule.lower, rule.upper) for rule in rules],
+        roots,
+        adjacency.edges,
+        allowed,
+        today=today,
+        max_moved=request.max_moved,
+        compactness=request.compactness,
+        boundary_km=adjacency.boundary_km,
+        labels=labels,
+    )
+    zoning = solve_zoning(
+        problem,
+        solver=request.solver,
+        time_limit=request.time_limit,
+        gap=request.gap,
+        progress_seconds=5.0 if progress else None,
+    )
+    ensemble = []
+    if request.ensemble:
+        log.info(f"sampling {request.ensemble} zonings within {request.ensemble_slack:.0%} ...")
+        ensemble = sample_zonings(
+            problem, zoning.zone, request.ensemble, seed=request.seed, slack=request.ensemble_slack
+        )
+    notes = list(adjacency.notes) + list(root_notes)
+    if request.ensemble and len(ensemble) < request.ensemble:
+        notes.append(
+            f"the ensemble chain found {len(ensemble)} of {request.ensemble} zonings (few "
+            "feasible boundary moves within the slack)"
+        )
+    return ZonesResult(
+        district=district,
+        zoning=zoning,
+        problem=problem,
+        reference=reference,
+        today=today,
+        today_source=source,
+        ensemble=ensemble,
+        ensemble_slack=request.ensemble_slack,
+        notes=notes,
+    )
+
+
+def summary_json(result: ZonesResult) -> str:
+    """The summary as JSON text."""
+    return json.dumps(result.to_dict(), indent=2, default=float)

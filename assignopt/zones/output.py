@@ -1,0 +1,109 @@
+"""Write a zoning: GeoPackage (neighborhoods with their zone, dissolved zones), CSV, map, page."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+__all__ = ["plot_zones", "write_zones", "zone_layers"]
+
+
+def zone_layers(result: Any) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The neighborhoods as read plus ``zone`` (the school's name) and ``zone_today``, and one
+    dissolved polygon per zone with the per-zone table's columns."""
+    from assignopt.workflows.zones import zone_table
+
+    d = result.district
+    names = np.asarray(d.school_names, dtype=object)
+    hoods = d.neighborhoods.copy()
+    hoods["zone"] = names[result.zoning.zone]
+    hoods["zone_today"] = names[result.today]
+    table = zone_table(result)
+    dissolved = hoods[["zone", "geometry"]].dissolve(by="zone").reset_index()
+    zones = gpd.GeoDataFrame(
+        table.merge(dissolved, left_on="school", right_on="zone", how="left").drop(columns="zone"),
+        geometry="geometry",
+        crs=hoods.crs,
+    )
+    return hoods, zones
+
+
+def plot_zones(result: Any, hoods: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, path: Path) -> Path:
+    """Map: neighborhoods coloured by zone, zone outlines, schools as dots."""
+    fig = Figure(figsize=(9, 8))
+    ax = fig.add_subplot()
+    hoods.plot(ax=ax, column="zone", categorical=True, cmap="tab20", linewidth=0.1,
+               edgecolor="0.8")
+    zones.boundary.plot(ax=ax, color="k", linewidth=0.8)
+    schools = result.district.schools.to_crs(hoods.crs)
+    points = schools.geometry.representative_point()
+    ax.scatter(points.x, points.y, s=18, c="k", marker="^", zorder=5, label="schools")
+    s = result.to_dict()
+    ax.set_title(
+        f"{s['policy']}\nV: residential {s['v_residential']:.3f}, nearest school "
+        f"{s['v_nearest']:.3f}, min-travel LP {s['v_lp']:.3f}, zones {s['v_zoned']:.3f}; "
+        f"{s['status']}, gap {s['gap']:.2%}",
+        fontsize=9,
+    )
+    ax.set_axis_off()
+    ax.legend(loc="lower left", fontsize=8)
+    FigureCanvasAgg(fig)
+    fig.savefig(path, dpi=130, bbox_inches="tight")
+    return Path(path)
+
+
+def write_zones(result: Any, out: Path) -> dict[str, Path]:
+    """Write ``zones.gpkg`` (layers ``neighborhoods`` and ``zones``), ``zones.csv``,
+    ``zones.png``, ``summary.json`` and ``report.html`` into ``out``."""
+    from assignopt.report.page import Report, write_report
+    from assignopt.report.sections import QUESTION, zones_section
+
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "geopackage": out / "zones.gpkg",
+        "zones_csv": out / "zones.csv",
+        "map": out / "zones.png",
+        "summary_json": out / "summary.json",
+    }
+    hoods, zones = zone_layers(result)
+    paths["geopackage"].unlink(missing_ok=True)
+    hoods.to_file(paths["geopackage"], layer="neighborhoods", driver="GPKG")
+    zones.to_file(paths["geopackage"], layer="zones", driver="GPKG")
+    zones.drop(columns="geometry").to_csv(paths["zones_csv"], index=False)
+    plot_zones(result, hoods, zones, paths["map"])
+    summary = result.to_dict()
+    summary.pop("files", None)
+    paths["summary_json"].write_text(json.dumps(summary, indent=2, default=float))
+    possible = summary.get("possible") or {}
+    headline = pd.DataFrame(
+        [
+            {"pattern": "residential", "V": summary["indices"]["residential"]["V"],
+             "D": summary["indices"]["residential"]["D"],
+             "H": summary["indices"]["residential"]["H"]},
+            {"pattern": "nearest school", **summary["indices"]["nearest"]},
+            {"pattern": "min-travel LP (probable)", **summary["indices"]["lp"]},
+            {"pattern": "contiguous zones", **summary["indices"]["zoned"]},
+        ]
+        + ([{"pattern": "possible maximum", "V": possible["v_max"]}] if possible else [])
+    )[["pattern", "V", "D", "H"]]
+    section = zones_section(summary, zones.drop(columns="geometry"), paths["map"],
+                            [paths[k] for k in ("geopackage", "zones_csv", "summary_json")])
+    report = Report(
+        "Attendance zones under an income band",
+        QUESTION,
+        summary["policy"],
+        headline,
+        section.paragraphs[:1],
+        sections=[section],
+        notes=summary["notes"],
+        headline_kinds={"pattern": "text", "V": "index", "D": "index", "H": "index"},
+    )
+    paths["report"] = write_report(report, out / "report.html")
+    return paths
