@@ -426,8 +426,11 @@ def districts_section(
 def zones_section(
     summary: Mapping, table: pd.DataFrame, figure: Path | None = None, files: Sequence[Path] = ()
 ) -> Section:
-    """Contiguous attendance zones (the ``zones`` job's summary and per-zone table): their
-    segregation against the min-travel LP and the possible maximum, travel, moves, the solver."""
+    """Contiguous attendance zones: the ``zones`` job's summary and per-zone table.
+
+    Their segregation against the min-travel LP and the possible maximum, travel, moves and
+    the solver's status.
+    """
     possible = summary.get("possible") or {}
     text = [
         f"Every neighborhood whole in one school's zone, every zone connected and holding its "

@@ -111,8 +111,11 @@ class ZonesResult(Result):
 
 
 def zone_table(result: ZonesResult) -> Any:
-    """Per zone: capacity, enrolment, students by group and class, poverty share and band,
-    Black share, neighborhoods, student-km and mean km, students moved in and out."""
+    """Per zone: capacity, enrolment, students by group and class, poverty share and band.
+
+    Also the first group's share, neighborhoods, student-km and mean km, and students moved in
+    and out (against today's zones).
+    """
     import pandas as pd
 
     d, p, zone = result.district, result.problem, result.zoning.zone
@@ -128,16 +131,22 @@ def zone_table(result: ZonesResult) -> Any:
             frame[f"{g}_{c}"] = np.bincount(zone, weights=counts[:, m, k], minlength=s)
     safe = np.maximum(enrol, 1e-12)
     poor = d.classes[0]
-    frame[f"share_{poor}"] = np.bincount(zone, weights=counts[:, :, 0].sum(axis=1), minlength=s) / safe
+    frame[f"share_{poor}"] = (
+        np.bincount(zone, weights=counts[:, :, 0].sum(axis=1), minlength=s) / safe
+    )
     if p.bands:
         frame["band_lower"] = p.bands[0][1]
         frame["band_upper"] = p.bands[0][2]
-    frame[f"{d.groups[0]}_share"] = np.bincount(zone, weights=counts[:, 0, :].sum(axis=1), minlength=s) / safe
+    frame[f"{d.groups[0]}_share"] = (
+        np.bincount(zone, weights=counts[:, 0, :].sum(axis=1), minlength=s) / safe
+    )
     student_km = p.km[np.arange(zone.size), zone] * size
     frame["student_km"] = np.bincount(zone, weights=student_km, minlength=s)
     frame["mean_km"] = frame["student_km"] / safe
     frame["moved_in"] = np.bincount(zone, weights=size * (result.today != zone), minlength=s)
-    frame["moved_out"] = np.bincount(result.today, weights=size * (result.today != zone), minlength=s)
+    frame["moved_out"] = np.bincount(
+        result.today, weights=size * (result.today != zone), minlength=s
+    )
     return frame
 
 
@@ -165,7 +174,8 @@ def today_zones(district: Any, km: np.ndarray, column: str) -> tuple[np.ndarray,
             raise InputError(
                 f"neighborhoods layer: column {column!r}, {labels.neighborhood(i)}: {text!r} is "
                 f"not a school name (schools: {', '.join(list(position)[:10])}"
-                + (", ..." if len(position) > 10 else "") + ")"
+                + (", ..." if len(position) > 10 else "")
+                + ")"
             )
         out[i] = position[text]
     return out, f"column {column!r}"
@@ -194,7 +204,9 @@ def run(request: ZonesRequest, progress: bool = False, out: Path | None = None) 
     log.info("min-travel LP (split neighborhoods; the reference and the bound) ...")
     reference = solve(district, options, distances)
     labels = district.labels()
-    log.info(f"{request.contiguity} contiguity of {len(district.neighborhoods):,} neighborhoods ...")
+    log.info(
+        f"{request.contiguity} contiguity of {len(district.neighborhoods):,} neighborhoods ..."
+    )
     adjacency = contiguity(district.neighborhoods, request.contiguity, labels)
     roots, root_notes = school_roots(district.neighborhoods, district.schools, adjacency, labels)
     km = distances.km

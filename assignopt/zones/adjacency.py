@@ -127,7 +127,9 @@ def contiguity(
 
 
 def school_roots(
-    neighborhoods: gpd.GeoDataFrame, schools: gpd.GeoDataFrame, adjacency: Adjacency,
+    neighborhoods: gpd.GeoDataFrame,
+    schools: gpd.GeoDataFrame,
+    adjacency: Adjacency,
     labels: Labels | None = None,
 ) -> tuple[np.ndarray, list[str]]:
     """Each school's root neighborhood: the one containing it (the nearest when none does).
@@ -159,8 +161,10 @@ def school_roots(
             roots[j] = int(hits[0])
         else:
             roots[j] = int(np.argmin(hood_points.distance(point).to_numpy()))
-            notes.append(f"{name_s(j)} lies in no neighborhood; its zone is rooted at the "
-                         f"nearest, {name_n(int(roots[j]))}")
+            notes.append(
+                f"{name_s(j)} lies in no neighborhood; its zone is rooted at the "
+                f"nearest, {name_n(int(roots[j]))}"
+            )
     neighbors = adjacency.neighbors()
     taken: dict[int, int] = {}
     order = np.argsort(

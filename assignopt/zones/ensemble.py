@@ -1,9 +1,11 @@
 """Many contiguous, band-feasible zonings near the optimum: how much the choice among them matters.
 
 A seeded chain of boundary moves over the adjacency graph: from the optimal zoning, a
-neighborhood on a zone's edge (not a school's own) moves to the adjacent zone when both zones
-stay connected, every capacity and band still holds, the moved-students cap too, and the
-objective stays within ``slack`` of the optimum. Every ``thin`` accepted moves the zoning is
+neighborhood on a zone's edge (not a school's own) moves to the adjacent zone, alone or
+swapped with one of that zone's neighborhoods touching its own (so that equal neighborhoods can
+trade places under tight capacities). A move is taken when both zones stay connected, every
+capacity and band still holds, the moved-students cap too, and the objective stays within
+``slack`` of the optimum. Every ``thin`` accepted moves the zoning is
 kept; the spread of segregation across the kept zonings says how much the choice among
 equally short plans matters.
 """
@@ -16,15 +18,6 @@ import scipy.sparse as sp
 from assignopt.zones.model import ZoningProblem
 
 __all__ = ["sample_zonings"]
-
-
-def _connected_without(members: np.ndarray, drop: int, adj: sp.csr_matrix) -> bool:
-    keep = members[members != drop]
-    if keep.size <= 1:
-        return True
-    sub = adj[keep][:, keep]
-    count, _ = sp.csgraph.connected_components(sub, directed=False)
-    return count == 1
 
 
 def sample_zonings(
@@ -68,13 +61,14 @@ def sample_zonings(
     is_root = np.zeros(n_nodes, bool)
     is_root[problem.roots] = True
     zone = np.asarray(zone, np.int64).copy()
-    enrol = np.bincount(zone, weights=size, minlength=s)
-    banded = [
-        np.bincount(zone, weights=problem.supply[:, mask].sum(axis=1), minlength=s)
-        for mask, _, _ in problem.bands
-    ]
     per_band = [problem.supply[:, mask].sum(axis=1) for mask, _, _ in problem.bands]
     weight = problem.compactness * problem.boundary_km if problem.compactness > 0 else None
+    tol = 1e-7 * size.sum()
+    moved_cap = (
+        problem.max_moved * size.sum()
+        if problem.today is not None and problem.max_moved is not None
+        else np.inf
+    )
 
     def cost(z: np.ndarray) -> float:
         value = float((km[np.arange(n_nodes), z] * size).sum())
@@ -82,15 +76,25 @@ def sample_zonings(
             value += float(weight[z[edges[:, 0]] != z[edges[:, 1]]].sum())
         return value
 
+    def feasible(z: np.ndarray, touched: tuple[int, int]) -> bool:
+        enrol = np.bincount(z, weights=size, minlength=s)
+        for j in touched:
+            if enrol[j] > problem.capacity[j] + tol:
+                return False
+            for (_, lo, hi), add in zip(problem.bands, per_band):
+                banded = add[z == j].sum()
+                if banded < lo * enrol[j] - tol or banded > hi * enrol[j] + tol:
+                    return False
+        if problem.today is not None and size[z != problem.today].sum() > moved_cap + tol:
+            return False
+        for j in touched:
+            members = np.flatnonzero(z == j)
+            count, _ = sp.csgraph.connected_components(adj[members][:, members], directed=False)
+            if count != 1:
+                return False
+        return True
+
     budget = cost(zone) * (1.0 + slack) + 1e-9
-    current = cost(zone)
-    moved = size[zone != problem.today].sum() if problem.today is not None else 0.0
-    moved_cap = (
-        problem.max_moved * size.sum()
-        if problem.today is not None and problem.max_moved is not None
-        else np.inf
-    )
-    tol = 1e-7 * size.sum()
     out: list[np.ndarray] = []
     accepted = 0
     tries = max_tries if max_tries is not None else 200 * thin * max(n, 1)
@@ -101,50 +105,27 @@ def sample_zonings(
         if cut.size == 0:
             break
         e = edges[rng.choice(cut)]
-        a, b = (e[0], e[1]) if rng.random() < 0.5 else (e[1], e[0])
+        a, b = (int(e[0]), int(e[1])) if rng.random() < 0.5 else (int(e[1]), int(e[0]))
         src, dst = int(zone[a]), int(zone[b])
         if is_root[a] or not problem.allowed[a, dst]:
             continue
-        new_enrol_dst = enrol[dst] + size[a]
-        new_enrol_src = enrol[src] - size[a]
-        if new_enrol_dst > problem.capacity[dst] + tol:
-            continue
-        ok = True
-        for (mask, lo, hi), total, add in zip(problem.bands, banded, per_band):
-            for j, e_new, b_new in (
-                (dst, new_enrol_dst, total[dst] + add[a]),
-                (src, new_enrol_src, total[src] - add[a]),
-            ):
-                if b_new < lo * e_new - tol or b_new > hi * e_new + tol:
-                    ok = False
-        if not ok:
-            continue
-        if problem.today is not None:
-            change = (size[a] if problem.today[a] == src else 0.0) - (
-                size[a] if problem.today[a] == dst else 0.0
-            )
-            if moved + change > moved_cap + tol:
+        trial = zone.copy()
+        trial[a] = dst
+        if rng.random() < 0.5:
+            # A swap: a neighborhood of dst touching src (not a root) goes the other way, so
+            # that equal neighborhoods can trade places under tight capacities.
+            touching = np.unique(adj[np.flatnonzero(trial == src)].indices)
+            back = [
+                int(c)
+                for c in touching
+                if trial[c] == dst and c != a and not is_root[c] and problem.allowed[c, src]
+            ]
+            if not back:
                 continue
-        else:
-            change = 0.0
-        delta = size[a] * (km[a, dst] - km[a, src])
-        if weight is not None:
-            trial = zone.copy()
-            trial[a] = dst
-            new_cost = cost(trial)
-        else:
-            new_cost = current + delta
-        if new_cost > budget:
+            trial[back[rng.integers(len(back))]] = src
+        if cost(trial) > budget or not feasible(trial, (src, dst)):
             continue
-        if not _connected_without(np.flatnonzero(zone == src), a, adj):
-            continue
-        zone[a] = dst
-        enrol[src], enrol[dst] = new_enrol_src, new_enrol_dst
-        for total, add in zip(banded, per_band):
-            total[src] -= add[a]
-            total[dst] += add[a]
-        moved += change
-        current = new_cost
+        zone = trial
         accepted += 1
         if accepted % thin == 0:
             out.append(zone.copy())

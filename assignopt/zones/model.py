@@ -192,9 +192,11 @@ def candidate_pairs(
     extra: np.ndarray | None = None,
     cap: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Candidate pairs: each neighborhood's ``nearest`` schools, plus ``extra`` (e.g. the
-    min-travel LP's arcs and today's zones), within ``cap``; every neighborhood is then given a
-    connected path of candidates to at least one school (its nearest reachable one).
+    """Candidate (neighborhood, school) pairs of a zoning, ``(N, S)`` booleans.
+
+    Each neighborhood's ``nearest`` schools, plus ``extra`` (e.g. the min-travel LP's arcs and
+    today's zones), within ``cap``; every neighborhood is then given a connected path of
+    candidates to at least one school (its nearest reachable one).
     """
     n, s = km.shape
     k = min(nearest, s)
@@ -274,15 +276,36 @@ def _build(problem: ZoningProblem) -> _Model:
     block(pair_s, col, size[pair_n], s, np.zeros(s), problem.capacity, ("capacity", -1, s))
     for b, (mask, share_lo, share_hi) in enumerate(problem.bands):
         banded = problem.supply[:, mask].sum(axis=1)
-        block(pair_s, col, (banded - share_lo * size)[pair_n], s, np.zeros(s),
-              np.full(s, np.inf), ("band_lower", b, s))
-        block(pair_s, col, (banded - share_hi * size)[pair_n], s, np.full(s, -np.inf),
-              np.zeros(s), ("band_upper", b, s))
+        block(
+            pair_s,
+            col,
+            (banded - share_lo * size)[pair_n],
+            s,
+            np.zeros(s),
+            np.full(s, np.inf),
+            ("band_lower", b, s),
+        )
+        block(
+            pair_s,
+            col,
+            (banded - share_hi * size)[pair_n],
+            s,
+            np.full(s, -np.inf),
+            np.zeros(s),
+            ("band_upper", b, s),
+        )
     if problem.today is not None and problem.max_moved is not None:
         stay = allowed[pair_n, pair_s] & (problem.today[pair_n] == pair_s)
         floor = (1.0 - problem.max_moved) * size.sum()
-        block(np.zeros(int(stay.sum()), np.int64), col[stay], size[pair_n][stay], 1,
-              [floor], [np.inf], ("moved", -1, 1))
+        block(
+            np.zeros(int(stay.sum()), np.int64),
+            col[stay],
+            size[pair_n][stay],
+            1,
+            [floor],
+            [np.inf],
+            ("moved", -1, 1),
+        )
     # Neighbor cuts: x[a, s] <= sum of x[j, s] over a's allowed neighbors (a not s's root, the
     # root not among its neighbors).
     neighbors = _neighbor_lists(n, problem.edges)
@@ -303,8 +326,14 @@ def _build(problem: ZoningProblem) -> _Model:
                 v_.append(-1.0)
         count += 1
     if count:
-        block(np.array(r_), np.array(c_), np.array(v_), count, np.full(count, -np.inf),
-              np.zeros(count))
+        block(
+            np.array(r_),
+            np.array(c_),
+            np.array(v_),
+            count,
+            np.full(count, -np.inf),
+            np.zeros(count),
+        )
     if n_edges:
         # u_e >= x[i, s] - x[j, s] for every school s of i's candidates: cut when zones differ.
         r_, c_, v_ = [], [], []
@@ -319,8 +348,9 @@ def _build(problem: ZoningProblem) -> _Model:
                     c_.append(index[(int(k), int(j))])
                     v_.append(1.0)
                 count += 1
-        block(np.array(r_), np.array(c_), np.array(v_), count, np.zeros(count),
-              np.full(count, np.inf))
+        block(
+            np.array(r_), np.array(c_), np.array(v_), count, np.zeros(count), np.full(count, np.inf)
+        )
     return _Model(pair_n, pair_s, index, n_cols, cost, col_lower, rows, lower, upper, kinds)
 
 
@@ -356,7 +386,9 @@ def zone_violations(problem: ZoningProblem, zone: np.ndarray, rtol: float = 1e-7
     enrol = np.bincount(zone, weights=size, minlength=s)
     for j in range(s):
         if enrol[j] > problem.capacity[j] + scale:
-            out.append(f"{problem.labels.school(j)} over capacity by {enrol[j] - problem.capacity[j]:.1f}")
+            out.append(
+                f"{problem.labels.school(j)} over capacity by {enrol[j] - problem.capacity[j]:.1f}"
+            )
         for mask, lo, hi in problem.bands:
             banded = problem.supply[zone == j][:, mask].sum()
             if banded < lo * enrol[j] - scale or banded > hi * enrol[j] + scale:
@@ -367,7 +399,7 @@ def zone_violations(problem: ZoningProblem, zone: np.ndarray, rtol: float = 1e-7
         moved = size[zone != problem.today].sum()
         if moved > problem.max_moved * size.sum() + scale:
             out.append("too many students moved")
-    for j, members in stray_pieces(zone, problem.roots, problem.edges):
+    for j, _members in stray_pieces(zone, problem.roots, problem.edges):
         out.append(f"{problem.labels.school(j)}'s zone is not connected")
     return out
 
@@ -403,7 +435,9 @@ def _repair(problem: ZoningProblem, zone: np.ndarray, neighbors) -> np.ndarray:
         options = {int(zone[u]) for a in members for u in neighbors[a] if u not in stray}
         options = [t for t in options if problem.allowed[members, t].all()]
         if not options:
-            options = sorted({int(zone[u]) for a in members for u in neighbors[a] if u not in stray})
+            options = sorted(
+                {int(zone[u]) for a in members for u in neighbors[a] if u not in stray}
+            )
         if not options:
             return zone
         best = min(options, key=lambda t: float((problem.km[members, t] * size[members]).sum()))
@@ -412,9 +446,9 @@ def _repair(problem: ZoningProblem, zone: np.ndarray, neighbors) -> np.ndarray:
 
 
 def _solve_highs(model, matrix, lower, upper, time_limit, gap, start, progress):
-    from assignopt.lp import highs_model, new_highs
-
     import highspy
+
+    from assignopt.lp import highs_model, new_highs
 
     integer = np.zeros(model.n_cols, bool)
     integer[: model.pair_n.size] = True
@@ -473,7 +507,8 @@ def _solve_ortools(model, matrix, lower, upper, time_limit, gap, start, progress
     inf = solver.infinity()
     n_int = model.pair_n.size
     x = [
-        solver.IntVar(float(model.col_lower[i]), 1.0, "") if i < n_int
+        solver.IntVar(float(model.col_lower[i]), 1.0, "")
+        if i < n_int
         else solver.NumVar(0.0, 1.0, "")
         for i in range(model.n_cols)
     ]
@@ -512,7 +547,7 @@ def _explain(problem: ZoningProblem, model: _Model, solver, time_limit: float) -
     matrix, lower, upper = base
     offsets = np.cumsum([0] + [r.shape[0] for r in model.rows])
     slack_cols, where = [], []
-    for b, (kind, band, count) in enumerate(model.kinds):
+    for b, (kind, _band, count) in enumerate(model.kinds):
         if kind not in ("capacity", "band_lower", "band_upper", "moved"):
             continue
         sign = 1.0 if kind in ("band_lower", "moved") else -1.0
@@ -525,20 +560,30 @@ def _explain(problem: ZoningProblem, model: _Model, solver, time_limit: float) -
         shape=(matrix.shape[0], m),
     )
     elastic = _Model(
-        model.pair_n, model.pair_s, model.index, model.n_cols + m,
+        model.pair_n,
+        model.pair_s,
+        model.index,
+        model.n_cols + m,
         np.concatenate([np.zeros(model.n_cols), np.ones(m)]),
-        np.concatenate([model.col_lower, np.zeros(m)]), [], [], [], [],
+        np.concatenate([model.col_lower, np.zeros(m)]),
+        [],
+        [],
+        [],
+        [],
     )
-    status, x, _ = _solve_highs_elastic(elastic, sp.hstack([matrix, extra]).tocsr(), lower, upper,
-                                        model.pair_n.size, time_limit)
+    status, x, _ = _solve_highs_elastic(
+        elastic, sp.hstack([matrix, extra]).tocsr(), lower, upper, model.pair_n.size, time_limit
+    )
     head = "no contiguous zoning meets every zone's capacity and income band"
     if x is None:
         return f"{head} (the elastic search for the nearest one found nothing in {time_limit:g} s)"
-    slack = x[model.n_cols:]
+    slack = x[model.n_cols :]
     worst = int(np.argmax(slack))
     if slack[worst] <= 1e-6:
-        return (f"{head}: each zone alone could meet them, but not with every zone connected; "
-                "widen the tolerance or raise the capacities")
+        return (
+            f"{head}: each zone alone could meet them, but not with every zone connected; "
+            "widen the tolerance or raise the capacities"
+        )
     kind, j = where[worst]
     what = {
         "capacity": "its capacity",
@@ -547,9 +592,11 @@ def _explain(problem: ZoningProblem, model: _Model, solver, time_limit: float) -
         "moved": "the cap on students moved",
     }[kind]
     who = "the moved-students cap" if kind == "moved" else f"the zone of {problem.labels.school(j)}"
-    return (f"{head}: {who} misses {what} by {slack[worst]:.1f} students at best "
-            f"({slack.sum():.1f} over all zones); widen the tolerance"
-            + (" or raise the moved share" if kind == "moved" else ""))
+    return (
+        f"{head}: {who} misses {what} by {slack[worst]:.1f} students at best "
+        f"({slack.sum():.1f} over all zones); widen the tolerance"
+        + (" or raise the moved share" if kind == "moved" else "")
+    )
 
 
 def _solve_highs_elastic(model, matrix, lower, upper, n_int, time_limit):
@@ -692,8 +739,17 @@ def solve_zoning(
         f"round(s), {cuts} cuts, {seconds:.1f} s"
     )
     return ZoningSolution(
-        best_zone, status, float(gap_value), float(best_value), objective_km, float(bound),
-        seconds, rounds, cuts, n_pairs, solver,
+        best_zone,
+        status,
+        float(gap_value),
+        float(best_value),
+        objective_km,
+        float(bound),
+        seconds,
+        rounds,
+        cuts,
+        n_pairs,
+        solver,
     )
 
 

@@ -16,8 +16,11 @@ __all__ = ["plot_zones", "write_zones", "zone_layers"]
 
 
 def zone_layers(result: Any) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """The neighborhoods as read plus ``zone`` (the school's name) and ``zone_today``, and one
-    dissolved polygon per zone with the per-zone table's columns."""
+    """The two layers of ``zones.gpkg``.
+
+    The neighborhoods as read plus ``zone`` (the school's name) and ``zone_today``; one
+    dissolved polygon per zone with the per-zone table's columns.
+    """
     from assignopt.workflows.zones import zone_table
 
     d = result.district
@@ -39,16 +42,33 @@ def plot_zones(result: Any, hoods: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, pa
     """Map: neighborhoods coloured by zone, zone outlines, schools as dots."""
     fig = Figure(figsize=(9, 8))
     ax = fig.add_subplot()
-    hoods.plot(ax=ax, column="zone", categorical=True, cmap="tab20", linewidth=0.1,
-               edgecolor="0.8")
+    # Adjacent zones in different colours (a greedy colouring of the zones' graph).
+    import networkx as nx
+    from matplotlib import colormaps
+
+    zone = result.zoning.zone
+    edges = result.problem.edges
+    between = zone[edges[:, 0]] != zone[edges[:, 1]]
+    graph = nx.Graph()
+    graph.add_nodes_from(range(len(result.district.schools)))
+    graph.add_edges_from(zip(zone[edges[between, 0]].tolist(), zone[edges[between, 1]].tolist()))
+    colour = nx.greedy_color(graph, strategy="largest_first")
+    palette = colormaps["Set3"].colors
+    hoods.plot(
+        ax=ax,
+        color=[palette[colour[int(z)] % len(palette)] for z in zone],
+        linewidth=0.1,
+        edgecolor="0.8",
+    )
     zones.boundary.plot(ax=ax, color="k", linewidth=0.8)
     schools = result.district.schools.to_crs(hoods.crs)
     points = schools.geometry.representative_point()
     ax.scatter(points.x, points.y, s=18, c="k", marker="^", zorder=5, label="schools")
     s = result.to_dict()
     ax.set_title(
-        f"{s['policy']}\nV: residential {s['v_residential']:.3f}, nearest school "
-        f"{s['v_nearest']:.3f}, min-travel LP {s['v_lp']:.3f}, zones {s['v_zoned']:.3f}; "
+        f"Attendance zones ({s['policy']})\nV: residential {s['v_residential']:.3f}, "
+        f"nearest school {s['v_nearest']:.3f}, min-travel LP {s['v_lp']:.3f}, "
+        f"zones {s['v_zoned']:.3f}; "
         f"{s['status']}, gap {s['gap']:.2%}",
         fontsize=9,
     )
@@ -60,8 +80,11 @@ def plot_zones(result: Any, hoods: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, pa
 
 
 def write_zones(result: Any, out: Path) -> dict[str, Path]:
-    """Write ``zones.gpkg`` (layers ``neighborhoods`` and ``zones``), ``zones.csv``,
-    ``zones.png``, ``summary.json`` and ``report.html`` into ``out``."""
+    """Write a zoning's files into ``out``; returns them by kind.
+
+    ``zones.gpkg`` (layers ``neighborhoods`` and ``zones``), ``zones.csv``, ``zones.png``,
+    ``summary.json`` and ``report.html``.
+    """
     from assignopt.report.page import Report, write_report
     from assignopt.report.sections import QUESTION, zones_section
 
@@ -84,17 +107,24 @@ def write_zones(result: Any, out: Path) -> dict[str, Path]:
     possible = summary.get("possible") or {}
     headline = pd.DataFrame(
         [
-            {"pattern": "residential", "V": summary["indices"]["residential"]["V"],
-             "D": summary["indices"]["residential"]["D"],
-             "H": summary["indices"]["residential"]["H"]},
+            {
+                "pattern": "residential",
+                "V": summary["indices"]["residential"]["V"],
+                "D": summary["indices"]["residential"]["D"],
+                "H": summary["indices"]["residential"]["H"],
+            },
             {"pattern": "nearest school", **summary["indices"]["nearest"]},
             {"pattern": "min-travel LP (probable)", **summary["indices"]["lp"]},
             {"pattern": "contiguous zones", **summary["indices"]["zoned"]},
         ]
         + ([{"pattern": "possible maximum", "V": possible["v_max"]}] if possible else [])
     )[["pattern", "V", "D", "H"]]
-    section = zones_section(summary, zones.drop(columns="geometry"), paths["map"],
-                            [paths[k] for k in ("geopackage", "zones_csv", "summary_json")])
+    section = zones_section(
+        summary,
+        zones.drop(columns="geometry"),
+        paths["map"],
+        [paths[k] for k in ("geopackage", "zones_csv", "summary_json")],
+    )
     report = Report(
         "Attendance zones under an income band",
         QUESTION,
