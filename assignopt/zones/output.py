@@ -12,7 +12,45 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["plot_zones", "write_zones", "zone_layers"]
+__all__ = ["plot_zones", "write_zones", "zone_layers", "zone_table"]
+
+
+def zone_table(result: Any) -> pd.DataFrame:
+    """Per zone: capacity, enrolment, students by group and class, poverty share and band.
+
+    Also the first group's share, neighborhoods, student-km and mean km, and students moved in
+    and out (against today's zones).
+    """
+    d, p, zone = result.district, result.problem, result.zoning.zone
+    counts = d.counts()
+    s = len(d.schools)
+    size = p.size
+    frame = pd.DataFrame({"school": list(d.school_names), "capacity": d.capacity})
+    frame["neighborhoods"] = np.bincount(zone, minlength=s)
+    enrol = np.bincount(zone, weights=size, minlength=s)
+    frame["enrolment"] = enrol
+    for m, g in enumerate(d.groups):
+        for k, c in enumerate(d.classes):
+            frame[f"{g}_{c}"] = np.bincount(zone, weights=counts[:, m, k], minlength=s)
+    safe = np.maximum(enrol, 1e-12)
+    poor = d.classes[0]
+    frame[f"share_{poor}"] = (
+        np.bincount(zone, weights=counts[:, :, 0].sum(axis=1), minlength=s) / safe
+    )
+    if p.bands:
+        frame["band_lower"] = p.bands[0][1]
+        frame["band_upper"] = p.bands[0][2]
+    frame[f"{d.groups[0]}_share"] = (
+        np.bincount(zone, weights=counts[:, 0, :].sum(axis=1), minlength=s) / safe
+    )
+    student_km = p.km[np.arange(zone.size), zone] * size
+    frame["student_km"] = np.bincount(zone, weights=student_km, minlength=s)
+    frame["mean_km"] = frame["student_km"] / safe
+    frame["moved_in"] = np.bincount(zone, weights=size * (result.today != zone), minlength=s)
+    frame["moved_out"] = np.bincount(
+        result.today, weights=size * (result.today != zone), minlength=s
+    )
+    return frame
 
 
 def zone_layers(result: Any) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
@@ -21,8 +59,6 @@ def zone_layers(result: Any) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     The neighborhoods as read plus ``zone`` (the school's name) and ``zone_today``; one
     dissolved polygon per zone with the per-zone table's columns.
     """
-    from assignopt.workflows.zones import zone_table
-
     d = result.district
     names = np.asarray(d.school_names, dtype=object)
     hoods = d.neighborhoods.copy()
