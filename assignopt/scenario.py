@@ -35,6 +35,7 @@ from assignopt.workflows.requests import (
     Share,
     SynthRequest,
     VerifyRequest,
+    ZonesRequest,
 )
 
 __all__ = ["Scenario", "load_scenario", "scenario_requests"]
@@ -137,6 +138,35 @@ class _Assignment(AssignOptions):
         raise ValueError(f"set in {where}, not in [assignment]")
 
 
+class _Zones(ZonesRequest):
+    """``[zones]``: contiguous attendance zones for every tolerance (the zones job's options)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    @field_validator(
+        "district",
+        "synthetic",
+        "schools",
+        "groups",
+        "classes",
+        "tolerance",
+        "possible",
+        "travel_cap_km",
+        "extra_km_cap",
+        "points",
+        "road_network",
+    )
+    @classmethod
+    def _elsewhere(cls, value: Any, info: Any) -> Any:
+        where = {"tolerance": "[policy].tolerances", "possible": "[methods].lp"}.get(
+            info.field_name, "[data] or [assignment]"
+        )
+        raise ValueError(f"set in {where}, not in [zones]")
+
+    def _one_source(self) -> _Zones:  # the data come from [data]
+        return self
+
+
 class _ScenarioFile(_Table):
     scenario: _ScenarioSection = _ScenarioSection()
     data: _Data = _Data()
@@ -144,6 +174,7 @@ class _ScenarioFile(_Table):
     methods: _Methods = _Methods()
     outputs: _Outputs = _Outputs()
     assignment: _Assignment = _Assignment()
+    zones: _Zones | None = None
 
 
 @dataclass(frozen=True)
@@ -188,6 +219,7 @@ class Scenario:
     assignment: dict = field(default_factory=dict)
     options: AssignOptions = field(default_factory=AssignOptions)
     requests: tuple[Request, ...] = ()
+    zones: dict | None = None
 
 
 # --- where a mistake is ---------------------------------------------------------------------
@@ -335,6 +367,23 @@ def scenario_requests(scenario: Any) -> tuple[Request, ...]:
                 )
             elif methods["lp"] or methods["closed_forms"]:
                 out.append(MaxsegRequest(**source, tolerance=tol))
+        zones = getattr(scenario, "zones", None)
+        if zones is not None and methods["spatial"]:
+            reach = scenario.options.model_dump(
+                include={"travel_cap_km", "extra_km_cap", "points", "road_network"}
+            )
+            for tol in scenario.tolerances:
+                out.append(
+                    ZonesRequest(
+                        **source,
+                        **reach,
+                        **zones,
+                        groups=data.get("groups"),
+                        classes=data.get("classes", ["poor", "nonpoor"]),
+                        tolerance=tol,
+                        possible=methods["lp"],
+                    )
+                )
         return tuple(out)
     if kind == "schools_table":
         if methods["districts"]:
@@ -453,5 +502,6 @@ def load_scenario(path: str | Path) -> Scenario:
         model.outputs.model_dump(),
         {names.get(k, k): v for k, v in assignment.items()},
         options,
+        zones=model.zones.model_dump(exclude_unset=True) if model.zones is not None else None,
     )
     return Scenario(**{**scenario.__dict__, "requests": scenario_requests(scenario)})

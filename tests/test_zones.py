@@ -350,3 +350,25 @@ def test_adjacency_matches_shapely_on_an_irregular_layout():
     # Shared boundary of 0-1: one edge of 1 m = 0.001 km; the corner and the joined gap none.
     assert queen.boundary_km[0] == pytest.approx(0.001)
     assert queen.notes and "pieces" in queen.notes[0]
+
+
+def test_scenario_zones_table_runs_and_refuses_misplaced_keys(tmp_path):
+    from assignopt.errors import InputError
+    from assignopt.scenario import load_scenario
+    from assignopt.workflows.scenario import run_scenario
+
+    model = tmp_path / "zones.toml"
+    model.write_text(
+        "[data]\nsynthetic = { grid = 6, schools = 4, seed = 3 }\n[policy]\n"
+        "tolerances = [0.15]\n[methods]\nlp = false\n[zones]\nensemble = 2\n"
+        "ensemble_slack = 0.05\n"
+    )
+    scenario = load_scenario(model)
+    assert [r.job for r in scenario.requests] == ["assign", "zones"]
+    assert scenario.requests[1].ensemble == 2 and scenario.requests[1].tolerance == 0.15
+    run_scenario(scenario, tmp_path / "out")
+    assert (tmp_path / "out" / "zones_0.15" / "zones.gpkg").exists()
+    assert "Attendance zones at tolerance 0.15" in (tmp_path / "out" / "report.html").read_text()
+    model.write_text("[data]\nsynthetic = { grid = 6, schools = 4 }\n[zones]\ntolerance = 0.1\n")
+    with pytest.raises(InputError, match=r"\[zones\]\.tolerance at line 4: set in \[policy\]"):
+        load_scenario(model)

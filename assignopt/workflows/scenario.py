@@ -110,7 +110,8 @@ def _spatial(scenario: Any, out: Path) -> Any:
     from assignopt.spatial.assign import school_compositions
     from assignopt.workflows.assign import AssignResult, distances_of, load, solve
 
-    requests = scenario.requests
+    zone_requests = [r for r in scenario.requests if r.job == "zones"]
+    requests = [r for r in scenario.requests if r.job != "zones"]
     methods = scenario.methods
     if not requests:
         raise_nothing(scenario)
@@ -135,7 +136,7 @@ def _spatial(scenario: Any, out: Path) -> Any:
         if methods["closed_forms"]:
             row["closed form V/(1-2d)"] = _closed_form_row(counts, request.tolerance)
         extra.append(row)
-    return assignment_report(
+    report = assignment_report(
         results,
         files,
         out,
@@ -144,6 +145,29 @@ def _spatial(scenario: Any, out: Path) -> Any:
         notes=_notes(scenario, *district.notes),
         interactive_map=scenario.outputs.get("map", True),
     )
+    for request in zone_requests:
+        report.sections.append(_zones(request, out))
+    return report
+
+
+def _zones(request: Any, out: Path) -> Any:
+    """The ``[zones]`` of one tolerance: run, write into ``zones_<d>``, one report section."""
+    from assignopt.report.sections import zones_section
+    from assignopt.workflows.zones import run
+    from assignopt.zones.output import zone_table
+
+    folder = check_output_dir(out / f"zones_{request.tolerance:.2f}")
+    result = run(request)
+    files = result.write(folder)
+    summary = result.to_dict()
+    section = zones_section(
+        summary,
+        zone_table(result),
+        files["map"],
+        [files[k] for k in ("geopackage", "zones_csv", "report")],
+    )
+    section.title = f"Attendance zones at tolerance {request.tolerance:.2f}"
+    return section
 
 
 def raise_nothing(scenario: Any) -> None:
