@@ -372,3 +372,17 @@ def test_scenario_zones_table_runs_and_refuses_misplaced_keys(tmp_path):
     model.write_text("[data]\nsynthetic = { grid = 6, schools = 4 }\n[zones]\ntolerance = 0.1\n")
     with pytest.raises(InputError, match=r"\[zones\]\.tolerance at line 4: set in \[policy\]"):
         load_scenario(model)
+
+
+def test_no_zoning_among_the_nearest_schools_widens_to_every_school():
+    # With one candidate school per neighborhood (plus the LP's arcs) the band d = 0.04 has no
+    # contiguous zoning on this city; among all four schools it has one (found here), so the
+    # job must not call it infeasible. The widened optimum equals the one with every school a
+    # candidate from the start (nearest = 4).
+    from assignopt.workflows.zones import run
+
+    city = {"grid": 6, "schools": 4, "seed": 3}
+    narrow = run(ZonesRequest(synthetic=city, tolerance=0.04, nearest=1, possible=False))
+    full = run(ZonesRequest(synthetic=city, tolerance=0.04, nearest=4, possible=False))
+    assert narrow.zoning.pairs == full.zoning.pairs
+    assert narrow.zoning.objective_km == pytest.approx(full.zoning.objective_km, rel=1e-9)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -143,13 +144,20 @@ def today_zones(district: Any, km: np.ndarray, column: str) -> tuple[np.ndarray,
 
 def run(request: ZonesRequest, progress: bool = False, out: Path | None = None) -> ZonesResult:
     """Read the district and zone it (see the module's description)."""
+    from assignopt.errors import InfeasibleError, TimeLimitError
     from assignopt.policy import Policy
     from assignopt.spatial.assign import travel_allowed
     from assignopt.workflows.assign import distances_of, load, solve
     from assignopt.workflows.requests import AssignOptions
     from assignopt.zones.adjacency import contiguity, school_roots
     from assignopt.zones.ensemble import sample_zonings
-    from assignopt.zones.model import ZoningProblem, candidate_pairs, solve_zoning
+    from assignopt.zones.model import (
+        ZONES_TIME_LIMIT,
+        ZoningProblem,
+        candidate_pairs,
+        prune,
+        solve_zoning,
+    )
 
     district = load(request)
     distances = distances_of(district, request)
@@ -191,13 +199,32 @@ def run(request: ZonesRequest, progress: bool = False, out: Path | None = None) 
         boundary_km=adjacency.boundary_km,
         labels=labels,
     )
-    zoning = solve_zoning(
-        problem,
-        solver=request.solver,
-        time_limit=request.time_limit,
-        gap=request.gap,
-        progress_seconds=5.0 if progress else None,
-    )
+    options = {
+        "solver": request.solver,
+        "gap": request.gap,
+        "progress_seconds": 5.0 if progress else None,
+    }
+    start = time.perf_counter()
+    try:
+        zoning = solve_zoning(problem, time_limit=request.time_limit, **options)
+    except InfeasibleError:
+        # Infeasible over the candidate pairs is not infeasible over every pair in reach:
+        # widen the candidates to all of them and search again in the time left.
+        everything = np.ones_like(allowed) if cap is None else cap
+        if problem.allowed.sum() >= prune(everything, roots, adjacency.edges).sum():
+            raise
+        limit = ZONES_TIME_LIMIT if request.time_limit is None else request.time_limit
+        left = limit - (time.perf_counter() - start)
+        if left <= 1.0:
+            raise TimeLimitError(
+                f"no contiguous zoning within the nearest schools, and no time left (time_limit "
+                f"{limit:g} s) to search every school in reach; raise time_limit"
+            ) from None
+        log.info("no zoning within the candidate pairs; searching every pair in reach ...")
+        problem.allowed = everything
+        problem.__post_init__()
+        zoning = solve_zoning(problem, time_limit=left, **options)
+        zoning.seconds = time.perf_counter() - start
     ensemble = []
     if request.ensemble:
         log.info(f"sampling {request.ensemble} zonings within {request.ensemble_slack:.0%} ...")

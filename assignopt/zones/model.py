@@ -33,9 +33,11 @@ from assignopt.errors import InfeasibleError, InputError, SolverError, TimeLimit
 from assignopt.spatial.problem import ClassBand, Labels
 
 __all__ = [
+    "ZONES_TIME_LIMIT",
     "ZoningProblem",
     "ZoningSolution",
     "candidate_pairs",
+    "prune",
     "stray_pieces",
     "solve_zoning",
     "zone_violations",
