@@ -35,6 +35,7 @@ def main() -> None:
     parser.add_argument("--grid", type=int, default=100)
     parser.add_argument("--schools", type=int, default=100)
     parser.add_argument("--no-possible", action="store_true")
+    parser.add_argument("--nearest", type=int, default=None)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="  %(message)s")
     from assignopt.workflows.requests import SynthRequest, ZonesRequest
@@ -51,6 +52,7 @@ def main() -> None:
         gap=args.gap,
         time_limit=args.time_limit,
         possible=not args.no_possible,
+        **({"nearest": args.nearest} if args.nearest else {}),
     )
     start = time.perf_counter()
     result = run(request, progress=True)

@@ -38,6 +38,7 @@ class ZonesResult(Result):
     ensemble: list = field(default_factory=list)
     ensemble_slack: float = 0.0
     notes: list = field(default_factory=list)
+    gap_over: str = ""
 
     def indices(self, zone: np.ndarray) -> dict[str, float]:
         """V, D and H of the first two groups when every neighborhood goes to ``zone``."""
@@ -62,6 +63,7 @@ class ZonesResult(Result):
         self.data = {
             "status": z.status,
             "gap": z.gap,
+            "gap_over": self.gap_over,
             "objective_km": z.objective_km,
             "lp_bound_km": ref["objective_km"],
             "v_zoned": zoned["V"],
@@ -144,7 +146,6 @@ def today_zones(district: Any, km: np.ndarray, column: str) -> tuple[np.ndarray,
 
 def run(request: ZonesRequest, progress: bool = False, out: Path | None = None) -> ZonesResult:
     """Read the district and zone it (see the module's description)."""
-    from assignopt.errors import InfeasibleError, TimeLimitError
     from assignopt.policy import Policy
     from assignopt.spatial.assign import travel_allowed
     from assignopt.workflows.assign import distances_of, load, solve
@@ -156,7 +157,6 @@ def run(request: ZonesRequest, progress: bool = False, out: Path | None = None) 
         ZoningProblem,
         candidate_pairs,
         prune,
-        solve_zoning,
     )
 
     district = load(request)
@@ -204,27 +204,9 @@ def run(request: ZonesRequest, progress: bool = False, out: Path | None = None) 
         "gap": request.gap,
         "progress_seconds": 5.0 if progress else None,
     }
-    start = time.perf_counter()
-    try:
-        zoning = solve_zoning(problem, time_limit=request.time_limit, **options)
-    except InfeasibleError:
-        # Infeasible over the candidate pairs is not infeasible over every pair in reach:
-        # widen the candidates to all of them and search again in the time left.
-        everything = np.ones_like(allowed) if cap is None else cap
-        if problem.allowed.sum() >= prune(everything, roots, adjacency.edges).sum():
-            raise
-        limit = ZONES_TIME_LIMIT if request.time_limit is None else request.time_limit
-        left = limit - (time.perf_counter() - start)
-        if left <= 1.0:
-            raise TimeLimitError(
-                f"no contiguous zoning within the nearest schools, and no time left (time_limit "
-                f"{limit:g} s) to search every school in reach; raise time_limit"
-            ) from None
-        log.info("no zoning within the candidate pairs; searching every pair in reach ...")
-        problem.allowed = everything
-        problem.__post_init__()
-        zoning = solve_zoning(problem, time_limit=left, **options)
-        zoning.seconds = time.perf_counter() - start
+    everything = prune(np.ones_like(allowed) if cap is None else cap, roots, adjacency.edges)
+    limit = ZONES_TIME_LIMIT if request.time_limit is None else request.time_limit
+    zoning, scope = _zone(problem, everything, limit, options, reference.assigned.objective_km)
     ensemble = []
     if request.ensemble:
         log.info(f"sampling {request.ensemble} zonings within {request.ensemble_slack:.0%} ...")
@@ -247,7 +229,66 @@ def run(request: ZonesRequest, progress: bool = False, out: Path | None = None) 
         ensemble=ensemble,
         ensemble_slack=request.ensemble_slack,
         notes=notes,
+        gap_over=scope,
     )
+
+
+#: Candidate pairs up to which a zoning is also searched over every pair in reach.
+ALL_PAIRS = 50_000
+
+
+def _zone(
+    problem: Any, everything: np.ndarray, limit: float, options: dict, lp_bound: float
+) -> tuple[Any, str]:
+    """Solve the zoning over the candidate pairs, then over every pair in reach when small.
+
+    The candidates (nearest schools, the min-travel LP's arcs, today's zones) usually hold
+    the optimum and solve fast; a second search over every pair in reach (when there are at
+    most :data:`ALL_PAIRS`), started from the first zoning, proves the gap over all of them. A
+    zoning infeasible among the candidates is searched for among all pairs before it is called
+    infeasible. Returns the zoning and what its gap is proven over.
+    """
+    from assignopt.errors import InfeasibleError, TimeLimitError
+    from assignopt.zones.model import solve_zoning
+
+    start = time.perf_counter()
+    full = int(everything.sum())
+    if problem.allowed.sum() >= full:
+        return solve_zoning(problem, time_limit=limit, **options), "all pairs in reach"
+    first, failure = None, None
+    phase = limit if full > ALL_PAIRS else 0.5 * limit
+    try:
+        first = solve_zoning(problem, time_limit=phase, **options)
+    except (InfeasibleError, TimeLimitError) as exc:
+        failure = exc
+    candidates = f"the candidate pairs ({int(problem.allowed.sum()):,} of {full:,} in reach)"
+    if full > ALL_PAIRS:
+        if first is None:
+            if isinstance(failure, InfeasibleError):
+                raise InfeasibleError(f"{failure} (among {candidates}; raise nearest)") from None
+            raise failure
+        return first, candidates
+    left = limit - (time.perf_counter() - start)
+    if left <= 1.0:
+        if first is None:
+            raise TimeLimitError(
+                f"no contiguous zoning among {candidates} and no time left (time_limit "
+                f"{limit:g} s) to search every pair in reach; raise time_limit"
+            )
+        return first, candidates
+    log.info(f"every pair in reach ({full:,}), from the best zoning so far ...")
+    problem.allowed = everything
+    problem.__post_init__()
+    # With a first zoning to start from, this search cannot end empty-handed.
+    zoning = solve_zoning(problem, time_limit=left, start=first.zone if first else None, **options)
+    if zoning.bound < lp_bound:  # the min-travel LP bounds every zoning from below too
+        zoning.bound = lp_bound
+        zoning.gap = (zoning.objective - lp_bound) / zoning.objective
+    zoning.seconds = time.perf_counter() - start
+    if first is not None:
+        zoning.rounds += first.rounds
+        zoning.cuts += first.cuts
+    return zoning, "all pairs in reach"
 
 
 def summary_json(result: ZonesResult) -> str:

@@ -624,6 +624,7 @@ def solve_zoning(
     time_limit: float | None = None,
     gap: float = 1e-4,
     progress_seconds: float | None = None,
+    start: np.ndarray | None = None,
 ) -> ZoningSolution:
     """The minimum student-km contiguous zoning of ``problem``.
 
@@ -640,6 +641,8 @@ def solve_zoning(
         Relative MIP gap at which a round stops.
     progress_seconds : float, optional
         Log the running MIP's incumbent and bound this often.
+    start : numpy.ndarray, optional
+        A zoning to start from (used when contiguous and feasible under ``problem``).
 
     Raises
     ------
@@ -660,6 +663,11 @@ def solve_zoning(
     )
     run = _solve_highs if solver == "highs" else _solve_ortools
     best_zone, best_value, bound = None, np.inf, -np.inf
+    if start is not None and not zone_violations(problem, np.asarray(start, np.int64)):
+        best_zone = np.asarray(start, np.int64).copy()
+        best_value = _value(model, problem, best_zone)
+        if not np.isfinite(best_value):
+            best_zone = None
     rounds = cuts = 0
     status = "time_limit"
     while True:
