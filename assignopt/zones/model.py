@@ -625,6 +625,7 @@ def solve_zoning(
     gap: float = 1e-4,
     progress_seconds: float | None = None,
     start: np.ndarray | None = None,
+    primal: float = 0.3,
 ) -> ZoningSolution:
     """The minimum student-km contiguous zoning of ``problem``.
 
@@ -643,6 +644,9 @@ def solve_zoning(
         Log the running MIP's incumbent and bound this often.
     start : numpy.ndarray, optional
         A zoning to start from (used when contiguous and feasible under ``problem``).
+    primal : float
+        Without a start, the share of the time limit spent on a first contiguous zoning under
+        the shortest-path restriction (0: none).
 
     Raises
     ------
@@ -670,6 +674,22 @@ def solve_zoning(
             best_zone = None
     rounds = cuts = 0
     status = "time_limit"
+    if best_zone is None and primal > 0:
+        # A first contiguous zoning from the shortest-path restriction (every neighborhood of a
+        # zone next to one of the same zone nearer its root): one solve, no rounds.
+        rows = _shortest_path_rows(problem, model)
+        matrix = sp.vstack([*model.rows, rows]).tocsr()
+        lower = np.concatenate([*model.lower, np.full(rows.shape[0], -np.inf)])
+        upper = np.concatenate([*model.upper, np.zeros(rows.shape[0])])
+        log.info("  a first contiguous zoning (shortest-path restriction) ...")
+        name, x, _, found = run(
+            model, matrix, lower, upper, primal * limit, max(gap, 0.01), None, progress_seconds
+        )
+        for candidate in [x] if x is not None else []:
+            zone = _decode(model, candidate, len(problem.size))
+            if not zone_violations(problem, zone):
+                best_zone, best_value = zone, _value(model, problem, zone)
+                log.info(f"    found: {best_value:,.1f}")
     while True:
         left = limit - (time.perf_counter() - start_time)
         if left <= 0.05:
@@ -761,6 +781,40 @@ def solve_zoning(
         n_pairs,
         solver,
     )
+
+
+def _shortest_path_rows(problem: ZoningProblem, model: _Model) -> sp.csr_matrix:
+    """Rows ``x[a, s] <= sum of x[u, s]`` over a's neighbors u one hop nearer s's root.
+
+    Hops are counted in the graph of s's candidate neighborhoods. Every zoning meeting these
+    rows is contiguous (each neighborhood has a path of ever nearer ones to its root), so the
+    rows restrict the problem: their optimum is a contiguous zoning, not a bound.
+    """
+    n, s = problem.km.shape
+    edges = problem.edges
+    adj = sp.coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
+    adj = (adj + adj.T).tocsr()
+    neighbors = _neighbor_lists(n, edges)
+    r_, c_, v_ = [], [], []
+    count = 0
+    for j in range(s):
+        keep = np.flatnonzero(problem.allowed[:, j])
+        hops_sub = sp.csgraph.shortest_path(
+            adj[keep][:, keep],
+            unweighted=True,
+            indices=int(np.searchsorted(keep, problem.roots[j])),
+        )
+        hops = np.full(n, np.inf)
+        hops[keep] = hops_sub
+        for a in keep:
+            if a == problem.roots[j]:
+                continue
+            nearer = [u for u in neighbors[a] if hops[u] < hops[a]]
+            r_ += [count] * (1 + len(nearer))
+            c_ += [model.index[(int(a), j)], *(model.index[(int(u), j)] for u in nearer)]
+            v_ += [1.0] + [-1.0] * len(nearer)
+            count += 1
+    return sp.csr_matrix((v_, (r_, c_)), shape=(count, model.n_cols))
 
 
 def _unique_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
