@@ -4,7 +4,7 @@ Run: ``python benchmarks/bench_zones.py CASE [--tolerance D] [--gap G] [--time-l
 with CASE one of ``sacramento`` (the metro sample, 403 tracts, 40 schools), ``county`` (the
 county sample, 279 tracts, 30 schools) or ``synthetic`` (``--grid`` x ``--grid`` neighborhoods
 of 200 students and ``--schools`` schools, :func:`assignopt.spatial.synth.synthetic_city`,
-seed 0). Prints one JSON object: the zoning's ``--json`` keys plus the candidate pairs, rounds,
+seed 0; ``--income-segregation`` its poverty sorting). Prints one JSON object: the zoning's ``--json`` keys plus the candidate pairs, rounds,
 lazy cuts, the time of the whole job (distances, the min-travel LP, adjacency, zoning) and the
 process's peak resident memory.
 """
@@ -34,6 +34,7 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--grid", type=int, default=100)
     parser.add_argument("--schools", type=int, default=100)
+    parser.add_argument("--income-segregation", type=float, default=0.5)
     parser.add_argument("--no-possible", action="store_true")
     parser.add_argument("--nearest", type=int, default=None)
     args = parser.parse_args()
@@ -44,7 +45,14 @@ def main() -> None:
     source = (
         {"district": FILES[args.case]}
         if args.case in FILES
-        else {"synthetic": SynthRequest(grid=args.grid, schools=args.schools, seed=0)}
+        else {
+            "synthetic": SynthRequest(
+                grid=args.grid,
+                schools=args.schools,
+                income_segregation=args.income_segregation,
+                seed=0,
+            )
+        }
     )
     request = ZonesRequest(
         **source,
