@@ -2,11 +2,12 @@
 
 Run: ``python benchmarks/bench_zones.py CASE [--tolerance D] [--gap G] [--time-limit S]``
 with CASE one of ``sacramento`` (the metro sample, 403 tracts, 40 schools), ``county`` (the
-county sample, 279 tracts, 30 schools) or ``synthetic`` (``--grid`` x ``--grid`` neighborhoods
-of 200 students and ``--schools`` schools, :func:`assignopt.spatial.synth.synthetic_city`,
-seed 0; ``--income-segregation`` its poverty sorting). Prints one JSON object: the zoning's ``--json`` keys plus the candidate pairs, rounds,
-lazy cuts, the time of the whole job (distances, the min-travel LP, adjacency, zoning) and the
-process's peak resident memory.
+county sample, 279 tracts, 30 schools) or ``synthetic`` (``--grid`` x ``--grid``
+neighborhoods of 200 students and ``--schools`` schools,
+:func:`assignopt.spatial.synth.synthetic_city`, seed 0, ``--income-segregation`` its poverty
+sorting). Prints one JSON object: the zoning's ``--json`` keys plus the candidate pairs,
+rounds, lazy cuts, the time of the whole job (distances, the min-travel LP, adjacency, zoning)
+and the process's peak resident memory.
 """
 
 from __future__ import annotations
