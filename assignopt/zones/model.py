@@ -674,7 +674,7 @@ def solve_zoning(
             best_zone = None
     rounds = cuts = 0
     status = "time_limit"
-    if best_zone is None and primal > 0:
+    if best_zone is None and primal * limit > 0.05:
         # A first contiguous zoning from the shortest-path restriction (every neighborhood of a
         # zone next to one of the same zone nearer its root): one solve, no rounds.
         rows = _shortest_path_rows(problem, model)
@@ -683,7 +683,7 @@ def solve_zoning(
         upper = np.concatenate([*model.upper, np.zeros(rows.shape[0])])
         log.info("  a first contiguous zoning (shortest-path restriction) ...")
         name, x, _, found = run(
-            model, matrix, lower, upper, primal * limit, max(gap, 0.01), None, progress_seconds
+            model, matrix, lower, upper, primal * limit, gap / 4, None, progress_seconds
         )
         for candidate in [x] if x is not None else []:
             zone = _decode(model, candidate, len(problem.size))
@@ -697,8 +697,10 @@ def solve_zoning(
         matrix = sp.vstack(model.rows).tocsr()
         lower, upper = np.concatenate(model.lower), np.concatenate(model.upper)
         start = _start(model, problem, best_zone) if best_zone is not None else None
+        # Each round goes a quarter of the way further than the gap asked: its incumbents are
+        # better, its bound higher, and the search stops on the best contiguous zoning found.
         name, x, round_bound, found = run(
-            model, matrix, lower, upper, left, gap, start, progress_seconds
+            model, matrix, lower, upper, left, gap / 4, start, progress_seconds
         )
         rounds += 1
         if name == "infeasible":
