@@ -386,3 +386,38 @@ def test_no_zoning_among_the_nearest_schools_widens_to_every_school():
     full = run(ZonesRequest(synthetic=city, tolerance=0.04, nearest=4, possible=False))
     assert narrow.zoning.pairs == full.zoning.pairs
     assert narrow.zoning.objective_km == pytest.approx(full.zoning.objective_km, rel=1e-9)
+
+
+def test_compactness_trades_travel_for_shorter_boundaries():
+    # Optimality of both: km_w + W * B_w <= km_0 + W * B_0 and km_0 <= km_w, so the weighted
+    # zoning's boundary B_w is never longer and its travel never shorter than the plain one's.
+    rng = np.random.default_rng(5)
+    supply = rng.integers(5, 40, size=(16, 2)).astype(float)
+    rate = supply[:, 0].sum() / supply.sum()
+    plain = _grid_problem(
+        4,
+        supply,
+        3,
+        np.array([0, 6, 15]),
+        (np.array([True, False]), rate - 0.1, rate + 0.1),
+        np.full(3, supply.sum() * 0.45),
+    )
+    weighted = ZoningProblem(
+        plain.supply,
+        plain.capacity,
+        plain.km,
+        plain.bands,
+        plain.roots,
+        plain.edges,
+        compactness=50.0,
+        boundary_km=np.ones(len(plain.edges)),
+    )
+    a = solve_zoning(plain, gap=1e-9)
+    b = solve_zoning(weighted, gap=1e-9)
+
+    def boundary(zone):
+        return int((zone[plain.edges[:, 0]] != zone[plain.edges[:, 1]]).sum())
+
+    assert boundary(b.zone) <= boundary(a.zone)
+    assert b.objective_km >= a.objective_km - 1e-9
+    assert b.objective == pytest.approx(b.objective_km + 50.0 * boundary(b.zone), rel=1e-9)
