@@ -1,8 +1,9 @@
 """The literature's closed forms and constructions for the maximum possible segregation.
 
-Items 1-6 of the mathematics note, "Possible segregation under income balance". Closed forms
-return a number; constructions return a :class:`Construction` whose school compositions
-reproduce its value (recompute it with :func:`assignopt.indices.normalized_exposure`).
+Items 1-6 of the mathematics note (docs/mathematics.md), "Possible segregation under income
+balance". Closed forms return a number; constructions return a :class:`Construction` whose
+school compositions reproduce its value (recompute it with
+:func:`assignopt.indices.normalized_exposure`).
 
 Income is handed over as a *class table*: an array of shape ``(2, K)`` with the district's
 students (counts or shares) by group (row 0 Black, row 1 White) and income class, classes

@@ -11,10 +11,13 @@ start-up, so ``--help`` is instant; the numerical stack is loaded when a command
 from __future__ import annotations
 
 import importlib
+import json
+import sys
+from typing import Any
 
 import click
 
-from assignopt import __version__
+from assignopt.version import __version__
 
 __all__ = ["COMMANDS", "main"]
 
@@ -30,11 +33,34 @@ COMMANDS = {
     "run": ("run_cmd", "run"),
     "synth": ("synth_cmd", "synth"),
     "sweep-residential": ("synth_cmd", "sweep_residential"),
+    "choice": ("choice_cmd", "choice"),
     "zones": ("zones_cmd", "zones"),
 }
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """The command group; with ``--json``, a usage error is one ``{"error": ...}`` object too."""
+
+    def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        if "--json" not in argv or kwargs.get("standalone_mode") is False:
+            return super().main(argv, *rest, **kwargs)
+        try:
+            return super().main(argv, *rest, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            message = exc.format_message()
+            if exc.ctx is not None:
+                message = f"{exc.ctx.command_path}: {message}"
+            click.echo(json.dumps({"error": message, "error_type": "UsageError"}, indent=2))
+            sys.exit(2)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            click.echo(json.dumps({"error": "aborted", "error_type": "Abort"}, indent=2))
+            sys.exit(1)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="assignopt")
 def main() -> None:
     """How much racial segregation can remain when schools are balanced by family income."""

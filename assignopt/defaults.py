@@ -2,5 +2,5 @@
 
 __all__ = ["LITERATURE_SHAPE"]
 
-#: The literature's common gamma shape of family incomes (the mathematics note).
+#: The literature's common gamma shape of family incomes (docs/mathematics.md).
 LITERATURE_SHAPE = 1.56

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from scipy import stats
 
 from assignopt.bounds import three_school_construction, vmax_gamma_common_shape
 from assignopt.income import LITERATURE_SHAPE, REFERENCE_MEANS, GammaIncome, gamma_crossing
+from assignopt.plotting import save_figure
 
 __all__ = [
     "plot_ratio_curves",
@@ -158,8 +158,7 @@ def _equal_if_nan(black_poverty: float, white_poverty: float) -> tuple[float, fl
 
 
 def _save(fig: Figure, path: Path) -> Path:
-    FigureCanvasAgg(fig)
-    fig.savefig(path, dpi=150, bbox_inches="tight")
+    save_figure(fig, path, dpi=150)
     return path
 
 

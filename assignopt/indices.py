@@ -1,9 +1,10 @@
 """Segregation indices on counts of students by unit (school or neighborhood) and group.
 
-Notation follows the project's mathematics note: unit j has ``t_j`` students, group shares
-``pi_m`` in the district and ``pi_jm`` in unit j. Two-group indices use groups b and w only
-(``t_j = b_j + w_j``; other students are left out, as in the literature). Units with no students
-carry no weight. Every index lies in [0, 1], with 0 when every unit mirrors the district.
+Notation follows the project's mathematics note (docs/mathematics.md): unit j has ``t_j``
+students, group shares ``pi_m`` in the district and ``pi_jm`` in unit j. Two-group indices use
+groups b and w only (``t_j = b_j + w_j``; other students are left out, as in the literature).
+Units with no students carry no weight. Every index lies in [0, 1], with 0 when every unit
+mirrors the district.
 
 Every function accepts a numpy array of shape ``(n_units, n_groups)`` or a pandas DataFrame with
 named columns (pick them with ``groups=[...]``).

@@ -55,33 +55,36 @@ class Population:
         groups = tuple(str(g) for g in self.groups)
         if len(groups) != counts.shape[0]:
             raise InputError(f"{len(groups)} group labels for {counts.shape[0]} groups")
-        check_count_table(counts.T, list(groups), name="population")
+        if counts.shape[1] == 0:
+            raise InputError("population has no categories (income classes)")
         income_class = np.asarray(self.income_class, dtype=int)
         labels = tuple(str(c) for c in self.class_labels)
         if income_class.shape != (counts.shape[1],):
             raise InputError("income_class needs one class index per category")
         if income_class.min() < 0 or income_class.max() >= len(labels):
             raise InputError("income_class indices must refer to class_labels")
+        attribute = None if self.attribute is None else np.asarray(self.attribute, dtype=bool)
+        if attribute is not None and attribute.shape != (counts.shape[1],):
+            raise InputError("attribute needs one flag per category")
+        names = tuple(self.category_labels)
+        if not names:
+            names = tuple(labels[k] for k in income_class)
+            if attribute is not None:
+                tag = self.attribute_name or "attribute"
+                names = tuple(f"{n}/{tag if a else 'not ' + tag}" for n, a in zip(names, attribute))
+        check_count_table(counts.T, list(groups), name="population", rows=names)
         empty = [groups[m] for m in range(len(groups)) if counts[m].sum() <= 0]
         if empty:
             raise InputError(
                 f"group(s) {', '.join(map(repr, empty))} have no students; segregation between "
                 "groups needs every group present"
             )
-        attribute = None if self.attribute is None else np.asarray(self.attribute, dtype=bool)
-        if attribute is not None and attribute.shape != (counts.shape[1],):
-            raise InputError("attribute needs one flag per category")
         object.__setattr__(self, "counts", counts)
         object.__setattr__(self, "groups", groups)
         object.__setattr__(self, "income_class", income_class)
         object.__setattr__(self, "class_labels", labels)
         object.__setattr__(self, "attribute", attribute)
-        if not self.category_labels:
-            names = [labels[k] for k in income_class]
-            if attribute is not None:
-                tag = self.attribute_name or "attribute"
-                names = [f"{n}/{tag if a else 'not ' + tag}" for n, a in zip(names, attribute)]
-            object.__setattr__(self, "category_labels", tuple(names))
+        object.__setattr__(self, "category_labels", names)
 
     # --- sizes and shares -------------------------------------------------------------------
 
@@ -138,6 +141,47 @@ class Population:
         k = table.shape[1]
         labels = class_labels or [f"class {c + 1}" for c in range(k)]
         return cls(table, tuple(groups), np.arange(k), tuple(labels))
+
+    @classmethod
+    def from_cells(
+        cls,
+        cells: np.ndarray,
+        groups: Sequence[str],
+        classes: Sequence[str],
+        units: Sequence[str] | None = None,
+    ) -> Population:
+        """Population from students by unit, group and income class, summed over the units.
+
+        Parameters
+        ----------
+        cells : array_like
+            Shape ``(N, M, K)``: students of group m in income class k living in (or enrolled
+            at) unit n, e.g. :meth:`assignopt.spatial.district.District.counts`.
+        groups : sequence of str
+            M group labels (the first two are b and w of two-group indices).
+        classes : sequence of str
+            K income-class labels, poorest first.
+        units : sequence of str, optional
+            N unit ids, named in messages (as written in the user's file).
+
+        Returns
+        -------
+        Population
+        """
+        cells = np.asarray(cells, dtype=float)
+        groups, classes = tuple(str(g) for g in groups), tuple(str(c) for c in classes)
+        if cells.ndim != 3 or cells.shape[1:] != (len(groups), len(classes)):
+            raise InputError(
+                f"cells must have shape (units, {len(groups)} groups, {len(classes)} classes), "
+                f"got {cells.shape}"
+            )
+        if units is not None and len(units) != cells.shape[0]:
+            raise InputError(f"{len(units)} unit ids for {cells.shape[0]} units")
+        if cells.shape[0] == 0:
+            raise InputError("cells: no units (rows)")
+        labels = [f"{g}_{c}" for g in groups for c in classes]
+        check_count_table(cells.reshape(cells.shape[0], -1), labels, name="cells", rows=units)
+        return cls.from_class_table(cells.sum(axis=0), groups, classes)
 
     @classmethod
     def dichotomous(

@@ -25,6 +25,7 @@ from assignopt.workflows.requests import (
     AssignOptions,
     AssignRequest,
     BoundsRequest,
+    ChoiceOptions,
     DistrictsRequest,
     Dollars,
     FiguresRequest,
@@ -138,6 +139,11 @@ class _Assignment(AssignOptions):
         raise ValueError(f"set in {where}, not in [assignment]")
 
 
+class _Choice(ChoiceOptions):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    preferences: str | None = None  # type: ignore[assignment]
+
+
 class _Zones(ZonesRequest):
     """``[zones]``: contiguous attendance zones for every tolerance (the zones job's options)."""
 
@@ -174,6 +180,7 @@ class _ScenarioFile(_Table):
     methods: _Methods = _Methods()
     outputs: _Outputs = _Outputs()
     assignment: _Assignment = _Assignment()
+    choice: _Choice | None = None
     zones: _Zones | None = None
 
 
@@ -206,6 +213,9 @@ class Scenario:
         What the scenario runs: for a district or synthetic city one assignment per tolerance;
         for income models the closed forms and maxima per tolerance, and the figures and the
         verification when asked; for a table of schools one districts run per tolerance.
+    choice : ChoiceOptions, optional
+        The ``[choice]`` table (its preferences file resolved): controlled-choice lotteries
+        at every tolerance beside the assignments.
     """
 
     path: Path
@@ -219,6 +229,7 @@ class Scenario:
     assignment: dict = field(default_factory=dict)
     options: AssignOptions = field(default_factory=AssignOptions)
     requests: tuple[Request, ...] = ()
+    choice: ChoiceOptions | None = None
     zones: dict | None = None
 
 
@@ -227,7 +238,7 @@ class Scenario:
 
 def _sections(text: str) -> list[tuple[str, int, int]]:
     """``(name, start, end)`` character spans of every ``[section]`` of the file."""
-    headers = list(re.finditer(r"^\s*\[\s*([^\]\s]+)\s*\]", text, re.M))
+    headers = list(re.finditer(r"^[ \t]*\[\s*([^\]\s]+)\s*\]", text, re.M))
     spans = []
     for k, match in enumerate(headers):
         end = headers[k + 1].start() if k + 1 < len(headers) else len(text)
@@ -489,6 +500,7 @@ def load_scenario(path: str | Path) -> Scenario:
             path, assignment["road_network"], where, "road_network", text, "assignment"
         )
     options = AssignOptions(**assignment)
+    choice = _choice_options(model, path, where, text, kind, methods)
     tolerances = tuple(float(t) for t in model.policy.tolerances)
     names = {"integer": "whole_neighborhoods"}
     scenario = Scenario(
@@ -504,4 +516,34 @@ def load_scenario(path: str | Path) -> Scenario:
         options,
         zones=model.zones.model_dump(exclude_unset=True) if model.zones is not None else None,
     )
-    return Scenario(**{**scenario.__dict__, "requests": scenario_requests(scenario)})
+    return Scenario(
+        **{**scenario.__dict__, "requests": scenario_requests(scenario), "choice": choice}
+    )
+
+
+def _choice_options(
+    model: _ScenarioFile, path: Path, where: str, text: str, kind: str, methods: dict
+) -> ChoiceOptions | None:
+    """The ``[choice]`` table as options (preferences file resolved and checked), or None."""
+    if model.choice is None:
+        return None
+    line = _line_of(text, ("choice",))
+    if kind not in ("district", "synthetic"):
+        raise InputError(
+            f"{where} [choice] at {line}: controlled choice needs a district or a synthetic "
+            f"city in [data] (found {kind})"
+        )
+    if not methods["spatial"]:
+        raise InputError(
+            f"{where} [choice] at {line}: controlled choice is compared with the spatial "
+            "assignment; set [methods].spatial = true"
+        )
+    values = model.choice.model_dump(exclude_unset=True)
+    if "preferences" in values:
+        from assignopt.workflows.preferences import read_preferences
+
+        values["preferences"] = _resolve(
+            path, values["preferences"], where, "preferences", text, "choice"
+        )
+        read_preferences(values["preferences"])
+    return ChoiceOptions(**values)

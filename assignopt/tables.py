@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -9,15 +10,70 @@ import pandas as pd
 
 from assignopt.errors import InputError
 
-__all__ = ["read_units"]
+__all__ = ["ID_COLUMNS", "id_like", "read_units"]
+
+#: Column names (any case) read as text, so ids keep their leading zeros ("01" is not "1").
+ID_COLUMNS = frozenset(
+    {
+        "id",
+        "district",
+        "school",
+        "geoid",
+        "fips",
+        "tract",
+        "neighborhood",
+        "neighbourhood",
+        "leaid",
+        "ncessch",
+        "st_leaid",
+        "st_schid",
+        "schid",
+        "name",
+    }
+)
 
 _VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".fgb", ".gml"}
 
 
+# pandas' default missing-value markers (``read_csv``'s ``na_values`` documentation).
+_NA_MARKERS = [
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+]  # fmt: skip
+
+
+def id_like(column: str) -> bool:
+    """Whether a column holds ids: a name in :data:`ID_COLUMNS` or ending in ``_id``."""
+    name = str(column).strip().lower()
+    return name in ID_COLUMNS or name.endswith("_id")
+
+
+def _read_csv(path: Path, text_columns: Sequence[str]) -> pd.DataFrame:
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        header = next(csv.reader(handle), [])
+    wanted = set(text_columns)
+    text = {c: str for c in header if c in wanted or id_like(c)}
+    # Ids keep every character (no NA conversion); other columns keep pandas' NA markers.
+    defaults = _NA_MARKERS
+    na_values = {c: defaults for c in header if c not in text}
+    frame = pd.read_csv(
+        path, dtype=text, keep_default_na=False, na_values=na_values, encoding="utf-8-sig"
+    )
+    for column in text:
+        if column in frame.columns:
+            frame[column] = frame[column].astype(object)
+    frame.attrs["source"] = str(path)
+    frame.attrs["header_lines"] = 1
+    return frame
+
+
 def read_units(
-    path: str | Path, layer: str | None = None, text_columns: Sequence[str] = ()
+    path: str | Path, layer: str | None = None, *, text_columns: Sequence[str] = ()
 ) -> pd.DataFrame:
     """Read a table of units from CSV, Parquet/GeoParquet or a vector file.
+
+    In a CSV, id-like columns (see :func:`id_like`) and ``text_columns`` are read as text
+    exactly as written: leading zeros kept, a blank cell an empty string (never NaN).
 
     Parameters
     ----------
@@ -26,7 +82,7 @@ def read_units(
     layer : str, optional
         Layer of a multi-layer file such as a GeoPackage.
     text_columns : sequence of str
-        Columns read as text exactly as written (ids: ``01`` stays ``01``).
+        Further CSV columns to read as text (e.g. the district id column).
 
     Returns
     -------
@@ -45,7 +101,7 @@ def read_units(
     suffix = path.suffix.lower()
     try:
         if suffix in {".csv", ".txt"}:
-            return pd.read_csv(path, dtype={c: str for c in text_columns} or None)
+            return _read_csv(path, text_columns)
         if suffix == ".parquet":
             import geopandas
 

@@ -168,7 +168,13 @@ def check_band(band: tuple[float, float], name: str) -> tuple[float, float]:
     return lo, hi
 
 
-def check_count_table(matrix: np.ndarray, labels: Sequence[str], *, name: str) -> None:
+def check_count_table(
+    matrix: np.ndarray,
+    labels: Sequence[str],
+    *,
+    name: str,
+    rows: Sequence[str] | None = None,
+) -> None:
     """Refuse a count table with a NaN, infinite, negative or overflowing entry.
 
     Parameters
@@ -179,17 +185,23 @@ def check_count_table(matrix: np.ndarray, labels: Sequence[str], *, name: str) -
         Labels of the last axis (the user's column names).
     name : str
         Name of the input, used in the message.
+    rows : sequence of str, optional
+        Ids of the rows (first axis), named in messages instead of positions.
 
     Raises
     ------
     InputError
         Naming the first bad entry's column and row, or the column whose sum overflows.
     """
+
+    def row(i: int) -> str:
+        return f"row {i}" if rows is None else repr(str(rows[i]))
+
     bad_nan = ~np.isfinite(matrix)
     if bad_nan.any():
         idx = np.argwhere(bad_nan)[0]
         raise InputError(
-            f"{name}: value {matrix[tuple(idx)]} in column {labels[idx[-1]]!r}, row {idx[0]} "
+            f"{name}: value {matrix[tuple(idx)]} in column {labels[idx[-1]]!r}, {row(idx[0])} "
             "is not a finite number; fill or drop missing counts"
         )
     bad_neg = matrix < 0
@@ -197,7 +209,7 @@ def check_count_table(matrix: np.ndarray, labels: Sequence[str], *, name: str) -
         idx = np.argwhere(bad_neg)[0]
         raise InputError(
             f"{name}: negative count {matrix[tuple(idx)]} in column {labels[idx[-1]]!r}, "
-            f"row {idx[0]}; counts must be >= 0"
+            f"{row(idx[0])}; counts must be >= 0"
         )
     # Shares and indices divide by sums of counts: a sum that overflows float64 turns every
     # share into 0 or NaN, so such counts are refused rather than computed with.
@@ -222,18 +234,21 @@ def check_not_a_total(matrix: np.ndarray, labels: Sequence[str], *, name: str) -
     """Refuse a group column that equals the sum of the other groups in every unit.
 
     Such a column is a total (all students) read as a group: every index computed with it
-    would be wrong without a word. Checked with three or more columns and two or more units
-    with students (with fewer, equality can be a coincidence).
+    would be wrong without a word. Checked with three or more columns, three or more units
+    with students, and at least two other columns with students (with fewer, equality can
+    be a coincidence or a duplicated column).
 
     Raises
     ------
     InputError
         Naming the column and the columns it sums.
     """
-    if matrix.ndim != 2 or matrix.shape[1] < 3 or np.count_nonzero(matrix.sum(axis=1)) < 2:
+    if matrix.ndim != 2 or matrix.shape[1] < 3 or np.count_nonzero(matrix.sum(axis=1)) < 3:
         return
     rest = matrix.sum(axis=1, keepdims=True) - matrix
     equal = np.isclose(matrix, rest, rtol=1e-9, atol=0.0).all(axis=0)
+    present = matrix.sum(axis=0) > 0
+    equal &= (np.count_nonzero(present) - present) >= 2  # two other groups with students
     if equal.any():
         k = int(np.flatnonzero(equal)[0])
         others = [labels[j] for j in range(len(labels)) if j != k]

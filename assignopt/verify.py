@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from assignopt.bounds import (
@@ -26,6 +25,7 @@ from assignopt.bounds import (
 )
 from assignopt.income import REFERENCE_MEANS, GammaIncome, optimal_poverty_threshold
 from assignopt.maxseg import maximum_segregation
+from assignopt.plotting import save_figure
 from assignopt.policy import Policy
 from assignopt.population import Population
 from assignopt.verify_report import (
@@ -299,8 +299,7 @@ def plot_verification(cases: pd.DataFrame, path: str | Path) -> Path:
         "threshold,\nhalf-Black district, gamma incomes of shape 1.56)"
     )
     ax.legend(fontsize=7, ncol=2, loc="lower left")
-    FigureCanvasAgg(fig)
-    fig.savefig(path, dpi=150, bbox_inches="tight")
+    save_figure(fig, path, dpi=150)
     return Path(path)
 
 

@@ -61,6 +61,28 @@ def test_a_header_only_counts_table_is_refused():
         Population.from_long_frame(empty)
 
 
-def test_population_messages_name_groups():
-    with pytest.raises(InputError, match=r"negative count -1.0 in column 'white'"):
-        Population(np.array([[1.0, 2.0], [-1.0, 3.0]]), ("black", "white"), [0, 1], ("p", "n"))
+def test_population_messages_name_groups_and_categories():
+    # Group and income class by their labels, not positions.
+    with pytest.raises(InputError, match=r"negative count -1.0 in column 'white', 'poor'"):
+        Population(
+            np.array([[1.0, 2.0], [-1.0, 3.0]]), ("black", "white"), [0, 1], ("poor", "nonpoor")
+        )
+
+
+def test_from_cells_sums_the_units():
+    # Two neighborhoods x (black, white) x (poor, nonpoor); hand sums.
+    cells = np.array([[[1, 2], [3, 4]], [[10, 20], [30, 40]]], dtype=float)
+    population = Population.from_cells(cells, ("black", "white"), ("poor", "nonpoor"))
+    assert population.counts.tolist() == [[11.0, 22.0], [33.0, 44.0]]
+    assert population.groups == ("black", "white")
+    assert population.class_labels == ("poor", "nonpoor")
+
+
+def test_from_cells_names_the_unit_and_column_of_a_bad_count():
+    cells = np.array([[[1, 2], [3, 4]], [[10, -20], [30, 40]]], dtype=float)
+    with pytest.raises(InputError, match=r"column 'black_nonpoor', '06067001101'"):
+        Population.from_cells(
+            cells, ("black", "white"), ("poor", "nonpoor"), units=["06067000100", "06067001101"]
+        )
+    with pytest.raises(InputError, match=r"cells must have shape \(units, 2 groups, 3 classes\)"):
+        Population.from_cells(cells, ("black", "white"), ("poor", "mid", "rich"))

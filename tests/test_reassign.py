@@ -5,8 +5,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assignopt.errors import InputError
-from assignopt.reassign import race_proportional_reassignment
+from assignopt.errors import InputError, UndefinedIndexError
+from assignopt.indices import normalized_exposure
+from assignopt.reassign import (
+    district_poverty_rate,
+    race_proportional_reassignment,
+    relative_tolerance,
+)
 
 # School A: 80 Black, 20 White, 60 poor; school B: 20 Black, 80 White, 20 poor. pi_p = 0.4.
 COUNTS = np.array([[80.0, 20.0], [20.0, 80.0]])
@@ -89,12 +94,83 @@ def test_properties(table):
     assert np.all(new_rate >= band.lower_edge - 1e-9)
     assert np.all(new_rate <= band.upper_edge + 1e-9)
     assert band.movers <= exact.movers + 1e-9
+    # Every mover carries its school's racial mix, so each new school share is a weighted
+    # average of old shares and (Jensen) V cannot rise, under a band as under exact balance.
+    assert band.v_after <= band.v_before + 1e-12
 
 
 def test_bad_input():
     with pytest.raises(InputError, match="school 0: 150 poor students but only 100"):
         race_proportional_reassignment(COUNTS, np.array([150.0, 20.0]))
+    with pytest.raises(InputError, match="school A: 150 poor students but only 100"):
+        race_proportional_reassignment(COUNTS, np.array([150.0, 20.0]), schools=["A", "B"])
     with pytest.raises(InputError, match="negative count"):
         race_proportional_reassignment(-COUNTS, POOR)
     with pytest.raises(InputError, match="tolerance"):
         race_proportional_reassignment(COUNTS, POOR, 0.5)
+
+
+def test_v_never_rises_seeded_family():
+    # A seeded family of districts with 2-30 schools, wide poverty spreads and every tolerance
+    # in [0, 0.4]: the theorem (new shares are size-weighted averages of old ones) says V after
+    # <= V before for each; the V after is also recomputed here from the returned counts.
+    rng = np.random.default_rng(15)
+    for _ in range(300):
+        j = int(rng.integers(2, 31))
+        counts = rng.integers(0, 500, size=(j, 2)).astype(float) + np.array([1.0, 1.0])
+        poor = np.floor(counts.sum(axis=1) * rng.beta(0.5, 0.5, size=j))
+        d = float(rng.uniform(0.0, 0.4))
+        r = race_proportional_reassignment(counts, poor, d)
+        assert r.v_after == pytest.approx(normalized_exposure(r.counts_after))
+        assert r.v_after <= r.v_before + 1e-12
+
+
+def test_known_race_by_poverty_mix_by_hand():
+    # School A: 80 Black, 20 White, 60 poor of whom 55 Black; school B: 20 Black, 80 White,
+    # 20 poor of whom 10 Black. d = 0, pi_p = 0.4: A sends 20 poor split 55:5 (18.33 Black,
+    # 1.67 White); B sends 20 nonpoor split by its nonpoor (10 Black, 70 White): 2.5 Black,
+    # 17.5 White. A ends with 80 - 18.33 + 2.5 = 64.17 Black.
+    by_group = np.array([[55.0, 5.0], [10.0, 10.0]])
+    r = race_proportional_reassignment(COUNTS, POOR, 0.0, poor_by_group=by_group)
+    assert r.counts_after[:, 0] == pytest.approx([80 - 55 / 3 + 2.5, 20 - 2.5 + 55 / 3])
+    assert r.counts_after.sum(axis=1) == pytest.approx([100.0, 100.0])
+    assert r.poor_after == pytest.approx([40.0, 40.0])
+    # Poor split as the school's racial mix is the independence case, the default.
+    independent = COUNTS * (POOR / COUNTS.sum(axis=1))[:, None]
+    same = race_proportional_reassignment(COUNTS, POOR, 0.1, poor_by_group=independent)
+    default = race_proportional_reassignment(COUNTS, POOR, 0.1)
+    assert same.counts_after == pytest.approx(default.counts_after)
+    with pytest.raises(InputError, match="add up to poor"):
+        race_proportional_reassignment(COUNTS, POOR, poor_by_group=by_group * 0.5)
+
+
+def test_third_group_without_students():
+    # A listed third group with no students in the district: V needs only the first two, and
+    # R over the groups present equals V (two groups), so the hand results of the two-group
+    # district carry over (V after 0.1296, see test_two_schools_exact_balance_by_hand).
+    counts = np.column_stack([COUNTS, np.zeros(2)])
+    r = race_proportional_reassignment(counts, POOR, 0.0, groups=["black", "white", "asian"])
+    assert r.v_before == pytest.approx(0.36)
+    assert r.v_after == pytest.approx(0.1296)
+    assert r.r_after == pytest.approx(r.v_after)
+    assert r.counts_after[:, 2] == pytest.approx([0.0, 0.0])
+    # Without students of one of the first two groups V is undefined, and says so.
+    with pytest.raises(UndefinedIndexError, match="'white'"):
+        race_proportional_reassignment(
+            np.column_stack([COUNTS[:, 0], np.zeros(2)]), POOR / 2, groups=["black", "white"]
+        )
+
+
+def test_relative_tolerance():
+    # pi_p = (60 + 20) / 200 = 0.4; a relative tolerance 0.25 is 0.25 x 0.4 = 0.1 absolute.
+    rate = district_poverty_rate(COUNTS, POOR)
+    assert rate == pytest.approx(0.4)
+    assert relative_tolerance(0.25, rate) == pytest.approx(0.1)
+    # ... which reproduces the hand-worked band case (band [0.3, 0.5], 10 movers).
+    r = race_proportional_reassignment(COUNTS, POOR, relative_tolerance(0.25, rate))
+    assert r.movers == pytest.approx(10)
+    with pytest.raises(InputError, match="relative tolerance"):
+        relative_tolerance(-0.1, rate)
+    # 1.5 x 0.4 = 0.6 is beyond any band a tolerance allows.
+    with pytest.raises(InputError, match="tolerance must lie in"):
+        relative_tolerance(1.5, rate)

@@ -8,12 +8,15 @@ they are missing, except under CI, where their absence fails the test.
 import os
 import shutil
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from assignopt.scenario import load_scenario
 from assignopt.workflows.scenario import run_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
 
 CHROMIUM = shutil.which("chromium")
 DRIVER = shutil.which("chromedriver")
@@ -52,7 +55,7 @@ def browser():
 def test_sacramento_report_renders_its_map(browser, tmp_path):
     from selenium.webdriver.common.by import By
 
-    result = run_scenario(load_scenario("models/sacramento.toml"), tmp_path, quick=True)
+    result = run_scenario(load_scenario(ROOT / "models" / "sacramento.toml"), tmp_path, quick=True)
     browser.get(result["report"].resolve().as_uri())
     _wait_for_map(browser)
     time.sleep(0.5)
@@ -132,7 +135,8 @@ def test_hostile_names_never_run_script(browser, tmp_path):
     """Names with </script> and <img onerror> are shown as text and run nothing."""
     from selenium.common.exceptions import NoAlertPresentException
     from selenium.webdriver.common.by import By
-    from test_report import DISTRICT_NAME, hostile_name, hostile_scenario
+
+    from tests.test_report import DISTRICT_NAME, hostile_name, hostile_scenario
 
     model = hostile_scenario(tmp_path / "input")
     result = run_scenario(load_scenario(model), tmp_path / "out", quick=True)

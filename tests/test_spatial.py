@@ -1,49 +1,21 @@
 """Spatial assignment: hand-checkable districts, solver agreement, policy checks, bad input."""
 
-import json
+from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pytest
-from click.testing import CliRunner
-from shapely.geometry import Point, Polygon, box
+from shapely.geometry import Polygon, box
 
-from assignopt.cli import main
 from assignopt.errors import InfeasibleError, InputError
 from assignopt.policy import Policy
 from assignopt.spatial.assign import assign_district, school_compositions
 from assignopt.spatial.district import District, read_district, write_district
 from assignopt.spatial.transport import transport_assignment
+from tests.helpers import CRS, TRACTS, tiny_district  # noqa: F401
 
-CRS = "EPSG:3310"  # metres
-
-
-TRACTS = ["06067000101", "06067000102", "06067000103", "06067000104"]
-
-
-def tiny_district(counts, capacity, school_x=(0.5, 9.5), crs=CRS):
-    """Neighborhoods are 1 km squares at x = 0, 9 km (and further, 1 km apart for more), with
-    tract ids TRACTS; schools s0, s1, ..."""
-    xs = [0.0, 9.0, 4.0, 5.0][: len(counts)]
-    hoods = gpd.GeoDataFrame(
-        {
-            "tract": TRACTS[: len(counts)],
-            **{
-                f"{g}_{c}": [row[m][k] for row in counts]
-                for m, g in enumerate(("black", "white"))
-                for k, c in enumerate(("poor", "nonpoor"))
-            },
-        },
-        geometry=[box(x * 1000, 0, x * 1000 + 1000, 1000) for x in xs],
-        crs=crs,
-    )
-    schools = gpd.GeoDataFrame(
-        {"name": [f"s{j}" for j in range(len(capacity))], "capacity": capacity},
-        geometry=[Point(x * 1000, 500) for x in school_x],
-        crs=crs,
-    )
-    return District(hoods, schools, ("black", "white"))
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_two_neighborhoods_two_schools_by_hand():
@@ -197,106 +169,8 @@ def test_geographic_crs_is_projected_and_reported(tmp_path):
     assert result.distances.km[0, 1] == pytest.approx(9.0, abs=0.05)
 
 
-def test_assign_cli_round_trip(tmp_path):
-    d = tiny_district([[[100, 0], [0, 0]], [[0, 0], [0, 100]]], [100, 100])
-    path = write_district(d, tmp_path / "tiny.gpkg")
-    assert read_district(path).groups == ("black", "white")
-    result = CliRunner().invoke(
-        main, ["assign", str(path), "--tolerance", "0", "--out", str(tmp_path / "out"), "--json"]
-    )
-    assert result.exit_code == 0, result.output
-    out = json.loads(result.output)
-    for key in (
-        "v_residential",
-        "v_nearest",
-        "v_assigned",
-        "mean_km",
-        "objective_km",
-        "status",
-        "solver",
-        "seconds",
-    ):
-        assert key in out
-    assert out["v_assigned"] == pytest.approx(0.0, abs=1e-9)
-    assert out["objective_km"] == pytest.approx(900.0)
-    for key in ("map", "geopackage", "summary_md"):
-        assert (tmp_path / "out" / out["files"][key].split("/")[-1]).exists()
-    flows = gpd.read_file(out["files"]["geopackage"], layer="flows")
-    assert flows["students"].sum() == pytest.approx(200)
-
-
-def test_assign_cli_reads_a_graphml_road_network(tmp_path):
-    """The round trip's district again, with the 17 km detour road of the road-network test:
-    perfect balance still moves 100 students across, now 17 km each instead of 9."""
-    d = tiny_district([[[100, 0], [0, 0]], [[0, 0], [0, 100]]], [100, 100])
-    path = write_district(d, tmp_path / "tiny.gpkg")
-    graph = nx.Graph()
-    for node, x, y in (("w", 500, 500), ("wn", 500, 4500), ("en", 9500, 4500), ("e", 9500, 500)):
-        graph.add_node(node, x=float(x), y=float(y))
-    for u, v, length in (("w", "wn", 4000.0), ("wn", "en", 9000.0), ("en", "e", 4000.0)):
-        graph.add_edge(u, v, length=length)
-    nx.write_graphml(graph, tmp_path / "roads.graphml")
-    args = ["assign", str(path), "--tolerance", "0", "--json", "--out", str(tmp_path / "o")]
-    result = CliRunner().invoke(main, [*args, "--road-network", str(tmp_path / "roads.graphml")])
-    assert result.exit_code == 0, result.output
-    out = json.loads(result.output)
-    assert out["objective_km"] == pytest.approx(1700.0)
-    assert out["distances"]["method"].startswith("road network")
-    missing = CliRunner().invoke(main, [*args, "--road-network", str(tmp_path / "none.graphml")])
-    assert missing.exit_code != 0 and "no such road network file" in missing.output
-
-
-def test_assign_cli_reports_progress_on_stderr_only(tmp_path):
-    d = tiny_district([[[100, 0], [0, 0]], [[0, 0], [0, 100]]], [100, 100])
-    path = write_district(d, tmp_path / "tiny.gpkg")
-    result = CliRunner().invoke(main, ["assign", str(path), "--out", str(tmp_path / "a")])
-    assert result.exit_code == 0, result.output
-    assert "income-balanced assignment ..." in result.stderr
-    assert "income-balanced assignment ..." not in result.stdout
-    quiet = CliRunner().invoke(main, ["assign", str(path), "--json", "--out", str(tmp_path)])
-    assert quiet.stderr == "" and json.loads(quiet.stdout)["status"] == "optimal"
-
-
-def test_assign_cli_with_the_ortools_min_cost_flow(tmp_path):
-    pytest.importorskip("ortools")
-    d = tiny_district([[[100, 0], [0, 0]], [[0, 0], [0, 100]]], [100, 100])
-    path = write_district(d, tmp_path / "tiny.gpkg")
-    args = ["assign", str(path), "--tolerance", "0", "--solver", "ortools", "--json"]
-    result = CliRunner().invoke(main, [*args, "--fixed-enrolment", "--out", str(tmp_path / "a")])
-    assert result.exit_code == 0, result.output
-    out = json.loads(result.output)
-    assert out["solver"].startswith("ortools") and out["status"] == "optimal"
-    assert out["objective_km"] == pytest.approx(900.0)  # as the LP in the round trip above
-    # A band on a free enrolment is not a network: a clear error, no traceback.
-    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "b")])
-    assert result.exit_code != 0
-    assert "fixed enrolment" in result.output and "Traceback" not in result.output
-
-
-def test_assign_cli_passes_travel_caps_and_integer_mode(tmp_path):
-    """--travel-cap-km, --extra-km-cap and --integer reach the solver (same numbers as the
-    API calls in the tests above)."""
-    d = tiny_district([[[100, 0], [0, 0]], [[0, 0], [0, 100]]], [100, 100])
-    path = write_district(d, tmp_path / "tiny.gpkg")
-    base = ["assign", str(path), "--tolerance", "0", "--json"]
-    capped = CliRunner().invoke(main, [*base, "--travel-cap-km", "5", "--out", str(tmp_path)])
-    assert capped.exit_code != 0 and "misses its income band by 50.0 students" in capped.output
-    extra = CliRunner().invoke(main, [*base, "--extra-km-cap", "1", "--out", str(tmp_path)])
-    assert extra.exit_code != 0 and "misses its income band" in extra.output
-    # Mixed neighborhoods meet a 0.1 band at home; whole neighborhoods then travel 0 km.
-    mixed = tiny_district([[[60, 40], [0, 0]], [[0, 0], [40, 60]]], [100, 100])
-    path = write_district(mixed, tmp_path / "mixed.gpkg")
-    args = ["assign", str(path), "--tolerance", "0.1", "--integer", "--json"]
-    result = CliRunner().invoke(main, [*args, "--travel-cap-km", "5", "--out", str(tmp_path)])
-    assert result.exit_code == 0, result.output
-    out = json.loads(result.output)
-    assert out["objective_km"] == pytest.approx(0.0)
-    assert out["solver"] == "highs" and out["formulation"] == "whole neighborhoods (MILP)"
-    assert out["mip_gap"] == pytest.approx(0.0)
-
-
 def test_sacramento_sample_runs():
-    d = read_district("sample_districts/sacramento_county_2000.gpkg")
+    d = read_district(ROOT / "sample_districts" / "sacramento_county_2000.gpkg")
     assert d.groups == ("black", "white", "hispanic", "asian", "other")
     result = assign_district(d, Policy(0.1))
     supply = d.counts().sum(axis=1)
@@ -375,36 +249,6 @@ def test_synthetic_city_knobs():
     assert counts[:, 1, 0].sum() / counts[:, 1, :].sum() == pytest.approx(0.15)
     with pytest.raises(InputError, match="racial_segregation must lie in"):
         synthetic_city(5, 1.5, 0.0)
-
-
-def test_sweep_cli_writes_csv_and_png(tmp_path):
-    result = CliRunner().invoke(
-        main,
-        [
-            "sweep-residential",
-            "--out",
-            str(tmp_path),
-            "--levels",
-            "2",
-            "--seeds",
-            "1",
-            "--grid",
-            "4",
-            "--tolerance",
-            "0.1",
-            "--json",
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    out = json.loads(result.output)
-    frame = __import__("pandas").read_csv(out["files"]["csv"])
-    assert len(frame) == 2 * 2 * 2 * 1 == out["cities"]
-    # Every balanced assignment stays within what the policy makes possible.
-    assert (frame["v_assigned"] <= frame["v_max"] + 1e-9).all()
-    with open(out["files"]["png"], "rb") as handle:
-        assert handle.read(4) == b"\x89PNG"
-    result = CliRunner().invoke(main, ["synth", "--out", str(tmp_path / "c.gpkg"), "--json"])
-    assert json.loads(result.output)["residential_v"] > 0
 
 
 def test_road_network_distances_follow_the_graph():
@@ -575,7 +419,7 @@ def test_map_colour_scale_does_not_stretch_rounding_noise():
 
 
 def test_sample_messages_name_tracts_as_written():
-    d = read_district("sample_districts/sacramento_county_2000.gpkg")
+    d = read_district(ROOT / "sample_districts" / "sacramento_county_2000.gpkg")
     assert d.id_column == "tract" and d.neighborhood_ids[0] == "06067007100"
     # 0.5 km reaches no school from the first tract (its representative point lies further
     # from every school; 272 other tracts likewise); 274 is its student count in the file.

@@ -68,6 +68,19 @@ from assignopt.solver_names import ASSIGNMENT_SOLVERS
     help="Seconds per solver call (whole-neighborhood MILPs: 120 by default).",
 )
 @click.option(
+    "--split-range",
+    is_flag=True,
+    help="Also report the assigned V's range over every race x income split consistent with "
+    "each neighborhood's race totals and income totals (for data without the crosstab).",
+)
+@click.option(
+    "--split-time-limit",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="Seconds for the split range's maximum (a certified bracket when it runs out).",
+)
+@click.option(
     "--points",
     type=click.Choice(["representative", "centroid"]),
     default="representative",

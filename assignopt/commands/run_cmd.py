@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
-from assignopt.commands.common import computing, emit_json, out_option
-
-
-def _run_one(payload: tuple[str, str, bool]) -> dict:
-    from assignopt.scenario import load_scenario
-    from assignopt.workflows.scenario import run_scenario
-
-    model, out_dir, quick = payload
-    scenario = load_scenario(model)
-    result = run_scenario(scenario, out_dir, quick=quick)
-    return {
-        "scenario": scenario.name,
-        "report": str(result["report"]),
-        "headline": result["headline"],
-    }
+from assignopt.commands.common import EXIT_PARTIAL, computing, emit_json, out_option
 
 
 @click.command()
@@ -49,12 +36,12 @@ def run(
     """Run the scenario(s) in MODELS (TOML files in models/) and write report.html.
 
     With several models, each runs as a job of a batch (in parallel, with a progress bar) into
-    OUT/<model name>/; finished models are skipped on a rerun and a failing model is reported
-    without stopping the others.
+    OUT/<model name>/; a rerun reuses a model's result only when the model file, its data files,
+    --quick and the package version are unchanged, and a failing model is reported without
+    stopping the others (exit status 3).
     """
-    from assignopt.batch import run_batch
     from assignopt.scenario import load_scenario
-    from assignopt.workflows.scenario import run_scenario
+    from assignopt.workflows.scenario import run_scenario, run_scenarios
 
     if len(models) == 1:
         scenario = load_scenario(models[0])
@@ -65,24 +52,28 @@ def run(
             click.echo(f"{scenario.name}: {len(result['files'])} files in {out_dir}")
             click.echo(f"report: {result['report']}")
         return
-    for model in models:
-        load_scenario(model)  # refuse a bad file before any work starts
-    jobs = [(m.stem, (str(m), str(out_dir / m.stem), quick)) for m in models]
-    outcome = run_batch(
-        jobs,
-        _run_one,
-        out_dir / ".results",
+    outcome = run_scenarios(
+        list(models),
+        out_dir,
+        quick=quick,
         workers=workers,
         scheduler=scheduler,
         progress=not as_json,
-        desc="scenarios",
     )
     if as_json:
         emit_json(
-            {"reports": {k: v["report"] for k, v in outcome.items()}, "failures": outcome.failures}
+            {
+                "reports": {k: v["report"] for k, v in outcome.items()},
+                "failures": outcome.failures,
+                "reused": outcome.reused,
+            }
         )
+        if outcome.failures:
+            sys.exit(EXIT_PARTIAL)
         return
     for name, value in outcome.items():
         click.echo(f"{name}: report {value['report']}")
     for name, message in outcome.failures.items():
         click.echo(f"failed: {name}: {message}", err=True)
+    if outcome.failures:
+        sys.exit(EXIT_PARTIAL)

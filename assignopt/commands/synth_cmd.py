@@ -13,7 +13,6 @@ from assignopt.commands.common import (
     emit_json,
     execute,
     out_option,
-    tolerance_option,
 )
 
 
@@ -26,8 +25,26 @@ from assignopt.commands.common import (
     help="GeoPackage to write (layers neighborhoods and schools).",
 )
 @click.option("--grid", type=int, default=10, show_default=True, help="Neighborhoods per side.")
-@click.option("--racial-segregation", type=float, default=0.5, show_default=True)
-@click.option("--income-segregation", type=float, default=0.5, show_default=True)
+@click.option(
+    "--residential-v",
+    type=float,
+    help="Realized residential racial V (met exactly); with --income-v-black/--income-v-white.",
+)
+@click.option("--income-v-black", type=float, help="Realized within-race income V, Black.")
+@click.option("--income-v-white", type=float, help="Realized within-race income V, White.")
+@click.option(
+    "--racial-segregation",
+    type=float,
+    help="Blend weight of the racially sorted pattern (instead of --residential-v) [0.5].",
+)
+@click.option(
+    "--income-segregation",
+    type=float,
+    help="Blend weight of the income-sorted pattern (instead of the income V) [0.5].",
+)
+@click.option(
+    "--noise", type=float, default=0.3, show_default=True, help="Spatial noise (share of width)."
+)
 @click.option(
     "--income-axis",
     type=click.Choice(["independent", "aligned"]),
@@ -61,18 +78,61 @@ def synth(out_path: Path, as_json: bool, **options: Any) -> None:
 @click.command("sweep-residential")
 @out_option("sweep")
 @click.option(
+    "--tolerance",
+    type=float,
+    required=True,
+    help="Income-balance tolerance d in [0, 0.5) (named in the output files and titles).",
+)
+@click.option(
+    "--residential-v",
+    default=None,
+    help="Residential racial V of the cities, comma-separated "
+    "[default: 0.1,0.2,0.31,0.45,0.62,0.8,1.0; the literature's US mean is 0.31].",
+)
+@click.option(
+    "--income-v",
+    default=None,
+    help="Within-race income V as BLACK/WHITE pairs, comma-separated "
+    "[default: 0/0,0.06/0.045,0.12/0.09,0.24/0.18,0.5/0.5,0.9/0.9; the literature's US means "
+    "are 0.12/0.09; the last two are extremes beyond US cities].",
+)
+@click.option(
     "--levels",
     type=int,
-    default=6,
-    show_default=True,
-    help="Values of each knob (levels x levels grid).",
+    default=None,
+    help="Instead of --residential-v: this many residential V values from 0.1 to 1.0.",
 )
+@click.option(
+    "--arrangements",
+    default=None,
+    help="Where each race's poor live: independent,aligned [default: both].",
+)
+@click.option(
+    "--noise",
+    default=None,
+    help="Spatial noise (share of the city's width), comma-separated [default: 0.1,0.3].",
+)
+@click.option("--schools", default=None, help="Schools per city, comma-separated [default: 9].")
 @click.option("--seeds", type=int, default=20, show_default=True, help="Seeds per setting.")
 @click.option("--grid", type=int, default=10, show_default=True, help="Neighborhoods per side.")
-@tolerance_option
+@click.option("--black-share", type=float, default=0.4, show_default=True)
+@click.option("--black-poverty", type=float, default=0.4, show_default=True)
+@click.option("--white-poverty", type=float, default=0.15, show_default=True)
+@click.option(
+    "--tie-break",
+    type=float,
+    default=1e-3,
+    show_default=True,
+    help="Km of a fixed seeded perturbation of distances that breaks ties in the baseline.",
+)
 @computing
 def sweep_residential(out_dir: Path, as_json: bool, **options: Any) -> None:
-    """School V after income-balanced assignment against residential V (CSV + PNG)."""
+    """School V after income-balanced assignment against residential V, with 95% intervals.
+
+    Writes sweep_residential_d<D>.csv (one row per city and seed), sweep_summary_d<D>.csv
+    (means and 95% intervals per setting, with the paired difference between arrangements)
+    and sweep_residential_d<D>.png.
+    """
     result = execute(build_request("SweepRequest", **options), out_dir, as_json)
     if as_json:
         emit_json(result.to_dict())

@@ -13,8 +13,11 @@ maximum over any number of schools is a linear program over school *types*:
   ``[lower, upper]`` that closes as cells are split.
 
 :mod:`.drivers` chooses among them; :mod:`.result` holds the answer, :class:`SegregationBound`;
-:mod:`.notebook` is ``ao.maxseg`` (the package itself is callable, so the function survives
-the subpackage's import).
+:mod:`.pair` serves a two-group index between a named pair inside a multigroup population
+(``pair=("black", "white")``); :mod:`.split` maximizes over every race x class split that
+units' margins allow; :mod:`.memory` refuses models too large for memory; :mod:`.notebook` is
+``ao.maxseg`` (the package itself is callable, so the function survives the subpackage's
+import).
 """
 
 import sys
@@ -26,6 +29,7 @@ from assignopt.maxseg.extreme import extreme_compositions
 from assignopt.maxseg.geometry import freudenthal_cells, school_terms
 from assignopt.maxseg.notebook import maxseg
 from assignopt.maxseg.result import SegregationBound
+from assignopt.maxseg.split import SplitMaximum, maximum_over_splits
 from assignopt.policy import InfeasiblePolicyError
 from assignopt.population import Population
 
@@ -33,8 +37,10 @@ __all__ = [
     "METHODS",
     "InfeasiblePolicyError",
     "SegregationBound",
+    "SplitMaximum",
     "extreme_compositions",
     "freudenthal_cells",
+    "maximum_over_splits",
     "maximum_segregation",
     "maxseg",
     "minimum_segregation",

@@ -13,12 +13,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from assignopt.lp import LinearProgram, LPSolution, solve
 from assignopt.maxseg.common import raise_unsolved
-from assignopt.maxseg.geometry import IndexTerm, chord, freudenthal_cells, interval_cells
+from assignopt.maxseg.geometry import (
+    IndexTerm,
+    chord,
+    fan_cells,
+    freudenthal_cells,
+    interval_cells,
+)
 from assignopt.maxseg.memory import (
     BRACKET_BYTES_PER_NONZERO,
     bracket_nonzeros,
@@ -30,7 +37,13 @@ from assignopt.policy import BalanceRule
 from assignopt.population import Population
 from assignopt.witness import Witness
 
-__all__ = ["bracket_lp", "bracket_multigroup", "bracket_two_groups", "multigroup_divisions"]
+__all__ = [
+    "Extension",
+    "bracket_lp",
+    "bracket_multigroup",
+    "bracket_two_groups",
+    "multigroup_divisions",
+]
 
 # The bracket LPs are highly degenerate: HiGHS's interior point method (with crossover to a
 # vertex) solved them 2-3x faster than its simplex (benchmarks/bench_maxseg.py).
@@ -149,8 +162,20 @@ class _CellRound:
     build_seconds: float
 
 
+class Extension(Protocol):
+    """Columns and rows added to every bracket LP (e.g. the split of unknown crosstabs)."""
+
+    def __call__(self, lp: LinearProgram) -> LinearProgram:
+        """The bracket LP with the extension's columns appended after its own."""
+        ...
+
+    def keep(self, x: np.ndarray) -> None:
+        """Receive the solution of the round whose witness is the best so far."""
+        ...
+
+
 def _solve_cells(
-    population, rules, cells, term, size, solver, time_limit, pair, memory_limit
+    population, rules, cells, term, size, solver, time_limit, pair, memory_limit, extension=None
 ) -> _CellRound:
     """Build and solve the relaxation over ``cells``; its witness's index is the lower value."""
     need = BRACKET_BYTES_PER_NONZERO * bracket_nonzeros(population, rules, len(cells), size)
@@ -163,6 +188,8 @@ def _solve_cells(
     t0 = time.perf_counter()
     phi = term(cells)
     lp = bracket_lp(population, rules, cells, phi, size)
+    if extension is not None:
+        lp = extension(lp)
     build_seconds = time.perf_counter() - t0
     solution = solve(lp, solver, time_limit, _BRACKET_OPTIONS)
     raise_unsolved(solution, "bracket LP")
@@ -222,34 +249,54 @@ def bracket_two_groups(
     time_limit: float | None,
     start: float,
     memory_limit: float | None = None,
+    extension: Extension | None = None,
 ) -> SegregationBound:
-    """The bracket over intervals of the Black share, split where the gap lies."""
+    """The bracket over intervals of the Black share, split where the gap lies.
+
+    Two groups: the cells are intervals of the Black share. A pair with fillers (three
+    groups: b, w, fillers): the cells are *fans*, triangles joining an interval of the pair's
+    Black share ``a = b / (b + w)`` to the all-filler vertex. The pair's term is positively
+    homogeneous in (b, w) and zero at that vertex, so it is linear along each ray from it: the
+    interpolation's only error is the chord over ``a``, as for two groups.
+    """
     objective = term.objective
-    pi_b = float(population.group_shares[0])
+    fan = population.n_groups == 3
+    shares = population.group_shares
+    pi_b = float(shares[0] / (shares[0] + shares[1]) if fan else shares[0])
     breakpoints = np.unique(np.concatenate([np.linspace(0, 1, TWO_GROUP_BREAKPOINTS), [pi_b]]))
     build = solve_time = 0.0
     best: tuple[float, Witness] | None = None
     upper_best = 1.0  # no index exceeds 1
+    pair = term.pair and tuple(population.groups[i] for i in term.pair)
     for iteration in range(1, max_iterations + 1):  # noqa: B007 (reported after the loop)
-        cells = interval_cells(breakpoints)
+        cells = fan_cells(breakpoints) if fan else interval_cells(breakpoints)
         last = _solve_cells(
-            population, rules, cells, term, size, solver, time_limit, None, memory_limit
+            population, rules, cells, term, size, solver, time_limit, pair, memory_limit, extension
         )
         build += last.build_seconds
         solve_time += last.solution.seconds
         if best is None or last.lower > best[0]:
             best = (last.lower, last.witness)
+            if extension is not None:
+                extension.keep(last.solution.x)
         upper_best = min(upper_best, last.upper)
         if upper_best - best[0] <= gap:
             break
         # Split each cell that holds part of the gap at the witness's Black share there.
         witness, used = last.witness, last.used
-        comp = witness.group_counts[:, 0] / witness.sizes
         a, b = breakpoints[:-1][used], breakpoints[1:][used]
-        weight = witness.sizes / population.total
-        contribution = weight * (
-            chord(cells[used], last.phi[used], comp) - term(np.column_stack([comp, 1 - comp]))
-        )
+        if fan:
+            in_pair = witness.group_counts[:, 0] + witness.group_counts[:, 1]
+            comp = np.divide(
+                witness.group_counts[:, 0], in_pair, out=(a + b) / 2, where=in_pair > 0
+            )
+            weight = in_pair / population.total
+            at = np.column_stack([comp, 1 - comp, np.zeros_like(comp)])
+        else:
+            comp = witness.group_counts[:, 0] / witness.sizes
+            weight = witness.sizes / population.total
+            at = np.column_stack([comp, 1 - comp])
+        contribution = weight * (chord(cells[used], last.phi[used], comp) - term(at))
         split = contribution > 0.05 * contribution.max()
         inside = (comp - a > 1e-9) & (b - comp > 1e-9)
         new = np.where(inside, comp, (a + b) / 2)[split]
@@ -271,7 +318,7 @@ def bracket_two_groups(
         solve_time,
         iteration,
         notes,
-        None,
+        pair,
     )
 
 
@@ -287,6 +334,7 @@ def bracket_multigroup(
     start: float,
     pair: tuple[str, str] | None = None,
     memory_limit: float | None = None,
+    extension: Extension | None = None,
 ) -> SegregationBound:
     """The bracket over Freudenthal triangulations, refined by halving the grid step."""
     m = population.n_groups
@@ -299,13 +347,15 @@ def bracket_multigroup(
         iteration += 1
         cells = freudenthal_cells(m, divisions)
         last = _solve_cells(
-            population, rules, cells, term, size, solver, time_limit, pair, memory_limit
+            population, rules, cells, term, size, solver, time_limit, pair, memory_limit, extension
         )
         build += last.build_seconds
         solve_time += last.solution.seconds
         upper_best = min(upper_best, last.upper)
         if best is None or last.lower > best[0]:
             best = (last.lower, last.witness)
+            if extension is not None:
+                extension.keep(last.solution.x)
         if upper_best - best[0] <= gap:
             break
         divisions *= 2

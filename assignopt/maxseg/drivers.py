@@ -8,6 +8,7 @@ are convex cones containing the district's composition), and by convexity
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -30,6 +31,7 @@ from assignopt.maxseg.memory import (
     format_bytes,
     memory_budget,
 )
+from assignopt.maxseg.pair import check_pair, expand_witness, pair_population
 from assignopt.maxseg.result import SegregationBound
 from assignopt.policy import Policy
 from assignopt.population import Population
@@ -46,6 +48,7 @@ def maximum_segregation(
     policy: Policy | None = None,
     objective: str = "V",
     *,
+    pair: tuple[str, str] | None = None,
     gap: float = 1e-4,
     solver: str = "highs",
     method: str = "auto",
@@ -62,7 +65,13 @@ def maximum_segregation(
     policy : Policy, optional
         The income-balance policy; perfect balance by default.
     objective : {"V", "H", "D", "R"}
-        Index to maximize (V needs exactly two groups; H and D are multigroup with more).
+        Index to maximize (V needs exactly two groups or a ``pair``; H and D are multigroup
+        with more groups and no pair).
+    pair : (str, str), optional
+        Two groups, e.g. ``("black", "white")``: maximize the two-group index between them
+        inside the whole population. The policy's bands apply to every student; the other
+        groups are free to fill seats (mathematics note, "Multigroup districts and unknown
+        splits"). The witness holds every group and its ``index`` is the pair's.
     gap : float
         Target ``upper - lower`` for the bracket method.
     solver : {"highs", "cbc", "pulp-highs"}
@@ -94,15 +103,59 @@ def maximum_segregation(
         names the largest number of income classes that fits).
     """
     policy = policy or Policy()
-    check_objective(population, objective)
+    pair = check_pair(population, pair, objective)
+    check_objective(population, objective, pair is not None)
     if gap <= 0:
         raise InputError(f"gap must be positive, got {gap}")
     if method not in METHODS:
         raise InputError(f"method must be auto, extreme, colgen or bracket, got {method!r}")
+    model = population if pair is None else pair_population(population, pair)
+    result = _maximum(
+        model,
+        policy,
+        objective,
+        pair,
+        gap,
+        solver,
+        method,
+        max_iterations,
+        time_limit,
+        memory_limit,
+    )
+    if pair is None:
+        return result
+    witness = expand_witness(result.witness, population, pair)
+    notes = list(result.notes)
+    if model.n_groups > 2:
+        notes.append(
+            f"{objective} between {pair[0]} and {pair[1]}; the band applies to all students, "
+            f"the other groups ({', '.join(g for g in population.groups if g not in pair)}) "
+            "fill seats"
+        )
+    return replace(result, witness=witness, pair=pair, notes=notes)
+
+
+def _maximum(
+    population,
+    policy,
+    objective,
+    pair,
+    gap,
+    solver,
+    method,
+    max_iterations,
+    time_limit,
+    memory_limit,
+) -> SegregationBound:
+    """The maximum on a population whose first two groups are the pair (when one is named)."""
     start = time.perf_counter()
     rules = policy.rules(population)
     size = size_bounds(policy)
-    term = IndexTerm(objective, population.group_shares)
+    term = IndexTerm(
+        objective,
+        population.group_shares,
+        (0, 1) if pair is not None and population.n_groups > 2 else None,
+    )
     if method == "extreme" and size is not None:
         raise InputError(
             "with a minimum school size, schools may need compositions that are not extreme "
@@ -111,7 +164,7 @@ def maximum_segregation(
     if method in ("auto", "extreme") and size is None:
         built = exact_lp(population, rules, term)
         if built is not None:
-            return solve_exact(population, term, built, solver, time_limit, start)
+            return solve_exact(population, term, built, solver, time_limit, start, pair)
         if method == "extreme":
             raise InputError(
                 "too many extreme points to enumerate for this policy; use method='bracket'"
@@ -132,7 +185,7 @@ def maximum_segregation(
                 "column generation needs two groups, income-class bands only and no size "
                 "bounds; use method='bracket'"
             )
-    if population.n_groups == 2:
+    if population.n_groups == 2 or term.pair is not None:
         return bracket_two_groups(
             population,
             rules,
@@ -155,6 +208,7 @@ def maximum_segregation(
         max_iterations,
         time_limit,
         start,
+        pair=pair,
         memory_limit=memory_limit,
     )
 
@@ -180,7 +234,11 @@ def _check_colgen_memory(population, rules, memory_limit) -> None:
 
 
 def minimum_segregation(
-    population: Population, policy: Policy | None = None, objective: str = "V"
+    population: Population,
+    policy: Policy | None = None,
+    objective: str = "V",
+    *,
+    pair: tuple[str, str] | None = None,
 ) -> SegregationBound:
     """The smallest segregation under ``policy``: 0, attained by schools mirroring the district.
 
@@ -196,18 +254,21 @@ def minimum_segregation(
         The policy (checked for feasibility).
     objective : {"V", "H", "D", "R"}
         Index.
+    pair : (str, str), optional
+        Two groups: the two-group index between them (see :func:`maximum_segregation`).
 
     Returns
     -------
     SegregationBound
     """
     policy = policy or Policy()
-    check_objective(population, objective)
+    pair = check_pair(population, pair, objective)
+    check_objective(population, objective, pair is not None)
     start = time.perf_counter()
     policy.rules(population)  # raises InfeasiblePolicyError with an explanation
     n, _ = policy.school_count_range()
     schools = np.repeat(population.counts[None] / n, n, axis=0)
-    witness = Witness(schools, population)
+    witness = Witness(schools, population, pair=pair)
     value = witness.index(objective)
     return SegregationBound(
         objective=objective,
@@ -224,4 +285,5 @@ def minimum_segregation(
         iterations=0,
         witness=witness,
         notes=["every school mirrors the district; by convexity nothing is lower"],
+        pair=pair,
     )

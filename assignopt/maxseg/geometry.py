@@ -9,7 +9,14 @@ import numpy as np
 
 from assignopt.indices import composition_terms
 
-__all__ = ["IndexTerm", "chord", "freudenthal_cells", "interval_cells", "school_terms"]
+__all__ = [
+    "IndexTerm",
+    "chord",
+    "fan_cells",
+    "freudenthal_cells",
+    "interval_cells",
+    "school_terms",
+]
 
 
 def school_terms(compositions: np.ndarray, district: np.ndarray, objective: str) -> np.ndarray:
@@ -75,6 +82,20 @@ def interval_cells(breakpoints: np.ndarray) -> np.ndarray:
     """Two groups: vertices ``(G, 2, 2)`` of the intervals between sorted Black shares."""
     a, b = breakpoints[:-1], breakpoints[1:]
     return np.stack([np.column_stack([a, 1 - a]), np.column_stack([b, 1 - b])], axis=1)
+
+
+def fan_cells(breakpoints: np.ndarray) -> np.ndarray:
+    """Fans of a pair with fillers: triangles ``(G, 3, 3)`` over intervals of the Black share.
+
+    Each joins an interval of the pair's Black share (on the edge without fillers) to the
+    all-filler vertex ``(0, 0, 1)``.
+    """
+    edge = interval_cells(breakpoints)  # (G, 2, 2)
+    g_n = edge.shape[0]
+    cells = np.zeros((g_n, 3, 3))
+    cells[:, :2, :2] = edge
+    cells[:, 2, 2] = 1.0
+    return cells
 
 
 def freudenthal_cells(n_groups: int, divisions: int) -> np.ndarray:

@@ -8,14 +8,21 @@ A scenario run and a single ``assign`` run both call :func:`assignment_report`.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from assignopt.report.format import format_count, format_share, format_tolerance
+from assignopt.report.format import (
+    format_count,
+    format_index,
+    format_km,
+    format_share,
+    format_tolerance,
+)
 from assignopt.report.page import MapLayers, Report, Section, Table, write_report
 
 if TYPE_CHECKING:
@@ -23,13 +30,23 @@ if TYPE_CHECKING:
     from assignopt.spatial.district import District
 
 __all__ = [
+    "CHOICE_COLUMN",
     "QUESTION",
     "assignment_findings",
     "assignment_headline",
     "assignment_map",
     "assignment_report",
     "assignment_sections",
+    "choice_cell",
+    "choice_figure",
+    "choice_findings",
+    "choice_model_section",
+    "choice_report",
+    "choice_section",
+    "choice_sections",
+    "preference_words",
     "write_assignment_report",
+    "write_choice_report",
     "districts_section",
     "neighborhood_ids",
     "policy_bars",
@@ -93,6 +110,12 @@ def assignment_headline(
             "V nearest school": s["v_nearest"],
             "V probable (balanced)": s["v_assigned"],
         }
+        over = s.get("v_assigned_split_range")
+        if over:
+            # The assigned V over every race x class split with the neighborhoods' margins.
+            row["V probable, split min"] = over["v_low"]
+            row["V probable, split max"] = over["v_high"]
+            row["V probable, split max bound"] = over["v_high_bound"]
         if extra is not None:
             row.update(extra[k])
         if s["possible"]:
@@ -115,6 +138,18 @@ def assignment_findings(headline: pd.DataFrame) -> list[str]:
         name = row["tolerance"]
         name = format_tolerance(name) if isinstance(name, int | float) else str(name)
         text = f"Tolerance {name}: probable V = {row['V probable (balanced)']:.3f}"
+        if "V probable, split min" in row and pd.notna(row["V probable, split min"]):
+            low, high = row["V probable, split min"], row["V probable, split max"]
+            bound = row["V probable, split max bound"]
+            top = (
+                f"{high:.3f}"
+                if bound - high < 5e-4
+                else f"at least {high:.3f} and at most {bound:.3f}"
+            )
+            text += (
+                f" with the race x income split as given, {low:.3f} to {top} over every "
+                "split consistent with the neighborhoods' race totals and income totals"
+            )
         if "V possible max" in row and pd.notna(row["V possible max"]):
             text += (
                 f"; possible between {row['V possible min']:.3f} and {row['V possible max']:.3f}"
@@ -276,8 +311,9 @@ def assignment_map(results: Sequence[AssignmentResult], max_lines: int = 1500) -
 
 def policy_bars(headline: pd.DataFrame, path: str | Path) -> Path:
     """Bar chart of V by policy (residential, nearest, reassignment, probable, possible)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+
+    from assignopt.plotting import save_figure
 
     columns = [
         c
@@ -305,8 +341,7 @@ def policy_bars(headline: pd.DataFrame, path: str | Path) -> Path:
     ax.set_ylim(0, 1.05)
     ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     ax.grid(axis="y", alpha=0.3)
-    FigureCanvasAgg(fig)
-    fig.savefig(path, dpi=140, bbox_inches="tight")
+    save_figure(fig, path, dpi=140)
     return Path(path)
 
 
@@ -423,6 +458,308 @@ def districts_section(
     )
 
 
+# --- controlled choice ------------------------------------------------------------------------
+# These read a ChoiceResult (assignopt.workflows.choice), typed Any here because that module
+# imports this one to write its report.
+
+CHOICE_QUESTION = (
+    "If families rank schools and a lottery with income-class seats assigns them (controlled "
+    "choice), how much racial segregation (normalized exposure V of {b} and {w} students) "
+    "probably remains, beside the nearest school and a travel-minimizing assignment under the "
+    "same income band?"
+)
+
+CHOICE_SOURCES = (
+    "Where the defaults come from: they are judgements informed by discrete-choice studies of "
+    "families' submitted school rankings, not estimates for this district. Hastings, Kane and "
+    "Staiger (2005, 'Parental preferences and school competition', NBER w11805; "
+    "Charlotte-Mecklenburg) find that parents value proximity highly and that preferences vary "
+    "widely even among families of the same income, achievement and race; Pathak and Shi "
+    "(2014, 'Demand modeling, forecasting, and counterfactuals, part I', arXiv 1401.7359) "
+    "forecast Boston's choice plan from such demand models; a study of magnet applications in "
+    "a Florida district (Journal of School Choice 13(2), 2019) finds distance, academic "
+    "quality, theme and the share of the applicant's own race the strongest factors. The "
+    "own-group term is off by default because its size is the most contested and "
+    "district-specific quantity."
+)
+
+
+def _by_group(values: Mapping[str, float], unit: str = "") -> str:
+    distinct = set(values.values())
+    if len(distinct) == 1:
+        return f"{next(iter(distinct)):g}{unit} for every group"
+    return ", ".join(f"{g} {v:g}{unit}" for g, v in values.items())
+
+
+def preference_words(used: Mapping) -> list[str]:
+    """The families' preference model in plain words, with the defaults' sources.
+
+    ``used`` is the dict :func:`assignopt.workflows.preferences.logit_preferences` returns.
+    """
+    beta = used["distance_coefficient"]
+    gamma = used["own_group_share_coefficient"]
+    sigma = used["noise_scale"]
+    defaults = set(used.get("defaults", ()))
+
+    def said(name: str) -> str:
+        return " (default)" if name in defaults else ""
+
+    text = [
+        "Families rank schools by a logit random-utility model: a school's utility falls by "
+        "beta per kilometre of travel, plus a school effect, plus gamma times the school's "
+        "share of the family's own group, plus a Gumbel taste shock of scale sigma.",
+        f"Distance coefficient beta: {_by_group(beta, ' per km')}{said('distance_coefficient')}.",
+    ]
+    beta_one = next(iter(beta.values()))
+    if sigma > 0 and len(set(beta.values())) == 1:
+        farther = 1 / (1 + math.exp(2 * beta_one / sigma))
+        text[-1] += (
+            f" Of two otherwise equal schools 2 km apart, {format_share(farther)} of families "
+            "prefer the farther one."
+        )
+    if any(g != 0 for g in gamma.values()):
+        text.append(
+            f"Own-group share coefficient gamma: {_by_group(gamma)}; the share families see "
+            "at each school is its share under the nearest-school assignment."
+        )
+    else:
+        text.append(
+            f"Own-group share coefficient gamma: 0, off{said('own_group_share_coefficient')}."
+        )
+    effects = used["school_effects"]
+    if effects:
+        parts = [
+            f"{group}: " + ", ".join(f"{school} {e:+g}" for school, e in table.items())
+            for group, table in effects.items()
+        ]
+        text.append("School effects (utility units): " + "; ".join(parts) + ".")
+    else:
+        text.append("School effects: none, every school equally attractive (default).")
+    text.append(
+        f"Taste shock scale sigma = {sigma:g}{said('noise_scale')}"
+        + (" (the logit normalization)." if sigma == 1 else ".")
+    )
+    k = used.get("list_length")
+    text.append(
+        "Each family ranks every school."
+        if k is None
+        else f"Each family ranks its {k} favourite schools."
+    )
+    text.append(CHOICE_SOURCES)
+    return text
+
+
+_RESERVE_WORDS = {
+    "band": "Under the band each school has hard quotas: at most (pi + d) of its seats for poor "
+    "and at most (1 - pi + d) for nonpoor students, pi being the district's poverty rate "
+    "(controlled choice; Abdulkadiroglu and Sonmez 2003).",
+    "minimum": "A share (pi - d) of each school's seats is reserved for poor students, pi being "
+    "the district's poverty rate, and reverts to everyone when unfilled (minority reserves; "
+    "Hafalir, Yenmez and Yildirim 2013).",
+    "none": "No income rule: plain deferred acceptance.",
+}
+
+
+def mechanism_words(reserve: str) -> str:
+    """The lottery and its income rules in plain words."""
+    return (
+        "Student-proposing deferred acceptance with one district lottery; every school's seats "
+        f"are its capacity scaled to the district's students. {_RESERVE_WORDS[reserve]}"
+    )
+
+
+def _fallback_words(s: Mapping) -> str:
+    text = (
+        "Students the lottery left without a school went to the nearest school with room for "
+        f"their income class: {format_count(s['placed_by_fallback'])} a draw on average."
+    )
+    if s["reserve"] == "band":
+        text += (
+            " A school that did not fill and fell outside the band gave up students (those "
+            "placed by the fallback first, then the worst lottery numbers); they are counted "
+            f"unassigned ({format_count(s['removed_for_band'])} a draw on average), never "
+            "placed in violation of the band."
+        )
+    return text + (
+        f" Unassigned students: {format_count(s['unassigned'])} a draw on average (at most "
+        f"{format_count(s['unassigned_max'])}); they are left out of V, D and H."
+    )
+
+
+def choice_figure(result: Any, path: str | Path) -> Path:
+    """V in every draw (histogram) beside the nearest-school and minimum-travel V."""
+    from matplotlib.figure import Figure
+
+    from assignopt.plotting import save_figure
+
+    s = result.to_dict()
+    v = result.summary.v
+    fig = Figure(figsize=(7.5, 3.6))
+    ax = fig.add_subplot()
+    ax.axvspan(s["v_p05"], s["v_p95"], color="#3b6fb6", alpha=0.12, label="choice, 5-95%")
+    ax.hist(
+        v,
+        bins=min(30, max(5, v.size // 3)),
+        color="#3b6fb6",
+        alpha=0.8,
+        label=f"controlled choice ({v.size} draws)",
+    )
+    ax.axvline(s["v_mean"], color="#1d3f73", lw=2, label="choice, mean")
+    ax.axvline(s["v_nearest"], color="#c0392b", lw=2, ls="--", label="nearest school")
+    ax.axvline(s["v_min_travel"], color="#27864a", lw=2, ls=":", label="minimum travel")
+    ax.set_xlabel("normalized exposure V")
+    ax.set_ylabel("draws")
+    ax.set_title(f"tolerance {format_tolerance(s['tolerance'])}, reserve {s['reserve']}")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3)
+    ax.grid(axis="y", alpha=0.3)
+    save_figure(fig, path, dpi=140)
+    return Path(path)
+
+
+_COMPARISON_KINDS = {"assignment": "text", "unassigned students": "count"}
+
+
+def _school_range_table(result: Any) -> Table:
+    frame = result.school_summary()
+    keep = [
+        "school",
+        "seats",
+        "enrolment_min",
+        "enrolment_max",
+        "poverty_min",
+        "poverty_max",
+        "poverty_nearest",
+        "poverty_min_travel",
+    ]
+    b = result.district.groups[0]
+    keep += [f"{b}_share_min", f"{b}_share_max"]
+    kinds = {"school": "text", "seats": "count", "enrolment_min": "count"}
+    kinds.update({"enrolment_max": "count", f"{b}_share_min": "share", f"{b}_share_max": "share"})
+    return Table("Each school over the draws: enrolment and composition range", frame[keep], kinds)
+
+
+def choice_section(result: Any, files: Mapping[str, Path], title: str) -> Section:
+    """One policy's lotteries: the numbers, the fallback, the figure and the tables."""
+    s = result.to_dict()
+    return Section(
+        title,
+        [
+            f"{format_count(s['draws'])} lotteries (seed {s['seed']}) of "
+            f"{format_count(s['students'])} students, reserve form '{s['reserve']}'. V "
+            f"{format_index(s['v_mean'])} on average (5-95%: {format_index(s['v_p05'])} to "
+            f"{format_index(s['v_p95'])}); nearest school {format_index(s['v_nearest'])}, "
+            f"minimum travel {format_index(s['v_min_travel'])}. "
+            f"{format_share(s['first_choice_share'])} of students got their first choice, "
+            f"{format_share(s['top3_share'])} one of their first three; mean travel "
+            f"{format_km(s['mean_km'])} km; {format_count(s['unfilled_reserve_seats'])} seats "
+            "meant for poor students went unfilled a draw on average.",
+            _fallback_words(s),
+        ],
+        [
+            (
+                "V of every lottery beside the nearest-school and minimum-travel assignments.",
+                files["figure"],
+            )
+        ]
+        if "figure" in files
+        else [],
+        [
+            Table(
+                "Controlled choice beside the other assignments",
+                result.comparison(),
+                _COMPARISON_KINDS,
+            ),
+            _school_range_table(result),
+        ],
+        [p for k, p in files.items() if k != "report"],
+    )
+
+
+def choice_model_section(result: Any) -> Section:
+    """What every lottery assumed: the families' preferences and the mechanism."""
+    return Section(
+        "Controlled choice: the model",
+        [*preference_words(result.preferences), mechanism_words(result.problem.reserve)],
+    )
+
+
+def choice_cell(result: Any) -> str:
+    """The headline cell of one policy's lotteries: ``mean [p05-p95]`` of V."""
+    s = result.to_dict()
+    return f"{format_index(s['v_mean'])} [{format_index(s['v_p05'])}-{format_index(s['v_p95'])}]"
+
+
+#: The headline column a scenario's ``[choice]`` table adds.
+CHOICE_COLUMN = "V under controlled choice (mean [5-95%])"
+
+
+def choice_report(result: Any, files: Mapping[str, Path], title: str) -> Report:
+    """The page of one ``choice`` run."""
+    s = result.to_dict()
+    b, w = s["pair"]
+    comparison = result.comparison()
+    return Report(
+        title,
+        CHOICE_QUESTION.format(b=b, w=w),
+        f"{policy_words([s['tolerance']])} Income-class seats of the lottery: "
+        f"'{s['reserve']}' (see the model below).",
+        comparison,
+        [
+            f"Controlled choice: V = {format_index(s['v_mean'])} on average over "
+            f"{format_count(s['draws'])} lotteries (5-95%: {format_index(s['v_p05'])} to "
+            f"{format_index(s['v_p95'])}).",
+            f"Nearest school with room: V = {format_index(s['v_nearest'])}; minimum travel "
+            f"under the band: V = {format_index(s['v_min_travel'])}.",
+            f"Residential segregation: V = {format_index(s['v_residential'])}.",
+        ],
+        notes=list(result.notes),
+        sections=[
+            choice_model_section(result),
+            choice_section(
+                result, files, f"Lotteries at tolerance {format_tolerance(s['tolerance'])}"
+            ),
+        ],
+        headline_kinds=_COMPARISON_KINDS,
+    )
+
+
+def write_choice_report(
+    result: Any,
+    files: Mapping[str, Path],
+    out_dir: str | Path,
+    title: str = "Controlled choice with income reserves",
+) -> Path:
+    """Write ``out_dir/report.html`` for one ``choice`` run and return its path."""
+    return write_report(choice_report(result, files, title), Path(out_dir) / "report.html")
+
+
+def choice_findings(results: Sequence[Any]) -> list[str]:
+    """One sentence per policy's lotteries, for a scenario's findings."""
+    out = []
+    for result in results:
+        s = result.to_dict()
+        out.append(
+            f"Tolerance {format_tolerance(s['tolerance'])}: under controlled choice "
+            f"('{s['reserve']}' seats, {format_count(s['draws'])} lotteries) V = "
+            f"{format_index(s['v_mean'])} on average (5-95%: {format_index(s['v_p05'])} to "
+            f"{format_index(s['v_p95'])})."
+        )
+    return out
+
+
+def choice_sections(results: Sequence[Any], files: Sequence[Mapping[str, Path]]) -> list[Section]:
+    """The model (once) and one section per policy's lotteries, for a scenario's report."""
+    if not results:
+        return []
+    return [
+        choice_model_section(results[0]),
+        *(
+            choice_section(r, f, f"Controlled choice at tolerance {format_tolerance(r.tolerance)}")
+            for r, f in zip(results, files, strict=True)
+        ),
+    ]
+
+
 def zones_section(
     summary: Mapping, table: pd.DataFrame, figure: Path | None = None, files: Sequence[Path] = ()
 ) -> Section:
@@ -451,9 +788,16 @@ def zones_section(
             f"{format_share(ensemble['slack'])} of the shortest travel: V from "
             f"{ensemble['v_min']:.3f} to {ensemble['v_max']:.3f} (mean {ensemble['v_mean']:.3f})."
         )
-    kinds = {"school": "text", "capacity": "count", "enrolment": "count",
-             "neighborhoods": "count", "student_km": "count", "mean_km": "km",
-             "moved_in": "count", "moved_out": "count"}
+    kinds = {
+        "school": "text",
+        "capacity": "count",
+        "enrolment": "count",
+        "neighborhoods": "count",
+        "student_km": "count",
+        "mean_km": "km",
+        "moved_in": "count",
+        "moved_out": "count",
+    }
     kinds.update({c: "share" for c in table.columns if "share" in c or c.startswith("band_")})
     return Section(
         "Attendance zones",

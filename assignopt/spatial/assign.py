@@ -15,10 +15,11 @@ import numpy as np
 import pandas as pd
 
 from assignopt.errors import InputError
-from assignopt.maxseg import maximum_segregation
+from assignopt.maxseg import maximum_segregation, minimum_segregation
 from assignopt.policy import Policy
 from assignopt.spatial.distance import DistanceMatrix, district_distances
 from assignopt.spatial.district import District
+from assignopt.spatial.splits import assigned_v_range
 from assignopt.spatial.transport import TransportSolution, transport_assignment
 from assignopt.witness import index_of
 
@@ -169,6 +170,7 @@ class AssignmentResult:
     nearest_travel: dict[str, float]
     assigned_travel: dict[str, float]
     possible: dict[str, float] = field(default_factory=dict)
+    split_range: dict | None = None
 
     @property
     def neighborhoods(self):
@@ -268,6 +270,7 @@ class AssignmentResult:
             },
             "travel": {"nearest": self.nearest_travel, "assigned": self.assigned_travel},
             "possible": self.possible,
+            **({"v_assigned_split_range": self.split_range} if self.split_range else {}),
             "policy": self.policy.describe(),
             "distances": {
                 "method": self.distances.method,
@@ -293,6 +296,8 @@ def assign_district(
     extra_km_cap: float | None = None,
     whole_neighborhoods: bool = False,
     time_limit: float | None = None,
+    split_range: bool = False,
+    split_time_limit: float = 60.0,
 ) -> AssignmentResult:
     """Nearest-school and income-balanced minimum-transport assignments of ``district``.
 
@@ -319,6 +324,12 @@ def assign_district(
     time_limit : float, optional
         Seconds per solver call; whole-neighborhood MILPs stop after 120 s when None and
         report their gap (status ``time_limit`` for an incumbent the limit stopped).
+    split_range : bool
+        Also bound the assigned V over every race x class split consistent with each
+        neighborhood's race totals and class totals (:func:`~assignopt.spatial.splits.
+        assigned_v_range`): the summary's ``v_assigned_split_range``.
+    split_time_limit : float
+        Seconds for the split range's maximum (a certified bracket when it runs out).
 
     Returns
     -------
@@ -358,17 +369,28 @@ def assign_district(
     assigned_idx = _indices(school_compositions(counts, assigned.flows).sum(axis=2), m)
     extra = {}
     if possible:
-        two = population.from_class_table(
-            population.counts[:2], population.groups[:2], population.class_labels
-        )
+        # The same population and policy as the assignment: every group's students, the band
+        # on all of them, V between the first two groups (the others free to fill seats).
+        pair = tuple(population.groups[:2]) if population.n_groups > 2 else None
         log.info("possible maximum by the LPs ...")
-        best = maximum_segregation(two, policy)
+        best = maximum_segregation(population, policy, "V", pair=pair)
+        low = minimum_segregation(population, policy, "V", pair=pair)
         extra = {
             "v_max": best.upper,
             "v_max_lower": best.lower,
-            "v_min": 0.0,
+            "v_min": low.lower,
             "method": best.method,
+            "pair": list(pair) if pair else list(population.groups[:2]),
         }
+    over_splits = None
+    if split_range:
+        log.info("assigned V over the race x class splits consistent with the margins ...")
+        over_splits = assigned_v_range(
+            counts,
+            assigned.flows,
+            groups=district.groups,
+            time_limit=split_time_limit,
+        ).as_dict()
     log.info(f"done in {time.perf_counter() - start:.1f} s")
     return AssignmentResult(
         district,
@@ -382,4 +404,5 @@ def assign_district(
         travel_statistics(nearest.flows, distances.km),
         travel_statistics(assigned.flows, distances.km),
         extra,
+        over_splits,
     )

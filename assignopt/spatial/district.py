@@ -438,7 +438,8 @@ def read_school_table(path: str | Path, crs: str | None = None) -> gpd.GeoDataFr
 
     Names (and any ``id`` column) are read as text exactly as written (``07`` stays ``07``).
     Coordinates are ``longitude``/``latitude`` (or ``lon``/``lat``) in WGS84 unless ``crs``
-    says otherwise, or ``x``/``y`` in ``crs``.
+    says otherwise, or ``x``/``y`` in ``crs``. The NCES EDGE school file is recognised by its
+    columns: ids ``NCESSCH``, capacity = enrolment ``MEMBER``, points ``LONCOD``/``LATCOD``.
 
     Raises
     ------
@@ -448,6 +449,9 @@ def read_school_table(path: str | Path, crs: str | None = None) -> gpd.GeoDataFr
     """
     path = Path(path)
     sep = "\t" if path.suffix.lower() == ".tsv" else ","
+    nces = _nces_school_table(path)
+    if nces is not None:
+        return nces
     try:
         header = pd.read_csv(path, sep=sep, nrows=0).columns
         text = {c: str for c in header if str(c).lower() in ("name", "id")}
@@ -489,6 +493,41 @@ def read_school_table(path: str | Path, crs: str | None = None) -> gpd.GeoDataFr
         geometry=gpd.points_from_xy(*xy),
         crs=crs or "EPSG:4326",
     )
+
+
+def _nces_school_table(path: Path) -> gpd.GeoDataFrame | None:
+    """The NCES EDGE school file as a schools table, or None for any other file.
+
+    ``name`` is the school id ``NCESSCH`` as written (leading zeros kept), ``school_name`` its
+    name, ``capacity`` today's enrolment ``MEMBER`` (the file has no capacities: an
+    assumption the column ``capacity_source`` records), points from ``LONCOD``/``LATCOD``
+    (WGS84). Schools with coded or blank enrolment or coordinates are left out.
+    """
+    import csv
+
+    from assignopt.nces import is_nces_school_table, read_nces_schools
+
+    if path.suffix.lower() != ".csv" or not path.is_file():
+        return None
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        header = next(csv.reader(handle), [])
+    if not is_nces_school_table(header):
+        return None
+    schools = read_nces_schools(path, poor="MEMBER").schools
+    schools = schools.dropna(subset=["latitude", "longitude"])
+    if schools.empty:
+        raise InputError(f"{path}: no school with usable enrolment and coordinates")
+    frame = pd.DataFrame(
+        {
+            "name": schools["school"].astype(str).to_numpy(),
+            "school_name": schools["school_name"].to_numpy(),
+            "district": schools["district"].to_numpy(),
+            "capacity": schools["students"].to_numpy(float),
+            "capacity_source": "MEMBER (enrolment 2020-21)",
+        }
+    )
+    points = gpd.points_from_xy(schools["longitude"], schools["latitude"])
+    return gpd.GeoDataFrame(frame, geometry=points, crs="EPSG:4326")
 
 
 def _read_layer(path: Path, layer: str | None) -> gpd.GeoDataFrame:

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from shapely.geometry import LineString
 
+from assignopt.plotting import save_figure
 from assignopt.spatial.assign import AssignmentResult
 from assignopt.spatial.distance import projected
 
@@ -124,8 +124,7 @@ def plot_assignment(result: AssignmentResult, path: str | Path, max_lines: int =
     )
     ax.set_axis_off()
     ax.legend(loc="lower left", fontsize=8)
-    FigureCanvasAgg(fig)
-    fig.savefig(path, dpi=130, bbox_inches="tight")
+    save_figure(fig, path, dpi=130)
     return Path(path)
 
 

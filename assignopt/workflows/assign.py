@@ -46,6 +46,8 @@ def assign_options(options: AssignOptions) -> dict[str, Any]:
         "whole_neighborhoods": options.integer,
         "time_limit": options.time_limit,
         "possible": options.possible,
+        "split_range": options.split_range,
+        "split_time_limit": options.split_time_limit,
     }
 
 

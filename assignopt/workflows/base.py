@@ -42,6 +42,7 @@ JOBS: dict[str, str] = {
     "synth": "assignopt.workflows.synth",
     "verify": "assignopt.workflows.verify",
     "figures": "assignopt.workflows.figures",
+    "choice": "assignopt.workflows.choice",
     "zones": "assignopt.workflows.zones",
 }
 

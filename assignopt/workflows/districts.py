@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,54 +14,52 @@ __all__ = ["DistrictsResult", "run"]
 
 @dataclass
 class DistrictsResult(Result):
-    """The district table (``frame``) and the batch outcome (failures by district id)."""
+    """The district table (``frame``), failures by district id, and the files written."""
 
     frame: Any = None
-    outcome: Any = None
-
-    @property
-    def failures(self) -> dict[str, str]:
-        """Messages of the districts that failed, by district id."""
-        return dict(self.outcome.failures)
+    failures: dict = field(default_factory=dict)
 
     def write(self, folder: str | Path) -> dict[str, Path]:
-        """Write ``district_bounds.csv`` and its forest plot ``district_bounds.png``."""
-        from assignopt.districts import plot_district_table
-
-        out = Path(folder)
-        csv, png = out / "district_bounds.csv", out / "district_bounds.png"
-        self.frame.to_csv(csv, index=False)
-        plot_district_table(self.frame, png)
-        self.files = {"csv": csv, "png": png}
+        """The table and figures are written as the districts are computed (see :func:`run`)."""
         return self.files
 
 
 def run(
     request: DistrictsRequest, progress: bool = False, out: Path | None = None
 ) -> DistrictsResult:
-    """Bounds for every district of the request's school table.
+    """Bounds for every district of the request's school table, written into ``out``.
 
-    With ``out``, per-district results are kept in ``out/districts/`` so that a rerun reuses
-    those that still belong to the same inputs; otherwise they go to a temporary folder.
+    Per-district results are kept in ``out/districts/`` so that a rerun reuses those whose
+    inputs, settings and package version still match; without ``out`` everything goes to a
+    temporary folder.
     """
     import tempfile
 
-    from assignopt.districts import district_table
-    from assignopt.tables import read_units
+    from assignopt.districts import run_districts
 
-    schools = read_units(request.schools, text_columns=[request.district])
     with tempfile.TemporaryDirectory() as scratch:
-        frame, outcome = district_table(
-            schools,
-            request.groups,
-            request.tolerance,
+        done = run_districts(
+            request.schools,
+            request.relative_tolerance or request.tolerance,
             out if out is not None else scratch,
+            groups=request.groups,
             district=request.district,
             poor=request.poor,
+            school=request.school,
             solver=request.solver,
             workers=request.workers,
             scheduler=request.scheduler,
+            scheduler_timeout=request.scheduler_timeout,
+            figure6=request.figure6,
             progress=progress,
+            relative=request.relative_tolerance is not None,
         )
-    data = {"districts": len(frame), "failures": dict(outcome.failures)}
-    return DistrictsResult(data, frame=frame, outcome=outcome)
+    data = {
+        "districts": len(done.table),
+        "failures": dict(done.failures),
+        "reused": done.reused,
+        "computed": done.computed,
+        "source": done.source,
+    }
+    files = dict(done.files) if out is not None else {}
+    return DistrictsResult(data, files, frame=done.table, failures=dict(done.failures))

@@ -39,6 +39,9 @@ def _group_counts(request: IndexRequest) -> Any:
             raise InputError(
                 f"{request.table} has several layers ({', '.join(names)}); name one (layer)"
             )
+    nces = _nces(request)
+    if nces is not None:
+        return nces
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         warnings.simplefilter("ignore", UserWarning)
@@ -57,6 +60,41 @@ def _group_counts(request: IndexRequest) -> Any:
     return frame
 
 
+def _nces(request: IndexRequest) -> Any:
+    """The NCES EDGE school file read as such: ids as text, coded or blank counts excluded.
+
+    Groups may be named as the file's columns (``BL``, ``WH``) or by name (``black``); ``by``
+    may be ``LEAID`` or ``district``. Returns None for any other table.
+    """
+    import csv
+
+    from assignopt.nces import NCES_GROUPS, is_nces_school_table, read_nces_schools
+
+    path = request.table
+    if path.suffix.lower() != ".csv" or not path.is_file():
+        return None
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        header = next(csv.reader(handle), [])
+    if not is_nces_school_table(header):
+        return None
+    by_column = {column: name for name, column in NCES_GROUPS.items()}
+    names = [by_column.get(g, g) for g in request.groups]
+    unknown = [g for g in names if g not in NCES_GROUPS]
+    if unknown:
+        raise InputError(
+            f"groups: {', '.join(map(repr, unknown))} not in the NCES file; use "
+            f"{', '.join(NCES_GROUPS)} or the columns {', '.join(NCES_GROUPS.values())}"
+        )
+    # Enrolment (MEMBER) stands in for the poor column, which the indices do not use: a school
+    # is then excluded only for its own coded or blank race or enrolment counts.
+    schools = read_nces_schools(path, groups={n: NCES_GROUPS[n] for n in names}, poor="MEMBER")
+    frame = schools.schools.rename(columns=dict(zip(names, request.groups)))
+    if request.by is not None and request.by in ("LEAID", "district"):
+        frame[request.by] = frame["district"]
+    frame.attrs["excluded"] = schools.districts.set_index("district")["schools_excluded"]
+    return frame
+
+
 def run(request: IndexRequest, progress: bool = False, out: Path | None = None) -> IndexResult:
     """Compute the indices of ``request.table`` (one row per district with ``by``)."""
     from assignopt.indices import index_summary
@@ -70,8 +108,11 @@ def run(request: IndexRequest, progress: bool = False, out: Path | None = None) 
             f"column {request.by!r} (by) not found in {request.table}; available: "
             f"{', '.join(map(str, frame.columns))}"
         )
-    rows = [
-        {request.by: district, "units": len(part), **index_summary(part, request.groups)}
-        for district, part in frame.groupby(request.by, sort=True)
-    ]
+    excluded = frame.attrs.get("excluded")
+    rows = []
+    for district, part in frame.groupby(request.by, sort=True):
+        row = {request.by: district, "units": len(part), **index_summary(part, request.groups)}
+        if excluded is not None and district in excluded.index:
+            row["schools_excluded"] = int(excluded[district])
+        rows.append(row)
     return IndexResult({**head, "by": request.by, "districts": rows})

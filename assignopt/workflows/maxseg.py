@@ -10,7 +10,15 @@ from assignopt.errors import InputError
 from assignopt.workflows.base import Result, check_output_file
 from assignopt.workflows.requests import MaxsegOptions, MaxsegRequest
 
-__all__ = ["MaxsegResult", "bound_of", "policy_of", "population_of", "run"]
+__all__ = [
+    "MaxsegResult",
+    "bound_of",
+    "default_pair",
+    "over_splits",
+    "policy_of",
+    "population_of",
+    "run",
+]
 
 
 @dataclass
@@ -106,6 +114,13 @@ def bound_of(population: Any, options: MaxsegOptions, **extra: Any) -> Any:
     )
 
 
+def default_pair(population: Any, options: MaxsegOptions) -> MaxsegOptions:
+    """With more than two groups, a two-group objective is between the first two (b and w)."""
+    if options.pair is None and options.objective != "R" and len(population.groups) > 2:
+        return options.model_copy(update={"pair": tuple(population.groups[:2])})
+    return options
+
+
 def run(request: MaxsegRequest, progress: bool = False, out: Path | None = None) -> MaxsegResult:
     """Compute the maximum bracket, the minimum and the witness check of the request."""
     from assignopt.maxseg import minimum_segregation
@@ -113,13 +128,21 @@ def run(request: MaxsegRequest, progress: bool = False, out: Path | None = None)
     if request.witness is not None:
         check_output_file(request.witness)
     population, used = population_of(request)
+    if request.district is not None or request.synthetic is not None:
+        request = default_pair(population, request)
     policy = policy_of(request)
-    extra = {"split": request.split} if request.split != "proportional" else {}
-    bound = bound_of(population, request, **extra)
-    low = minimum_segregation(population, policy, request.objective, **_pair(request), **extra)
-    problems = policy.violations(bound.witness.schools, population, bound.witness.n_schools)
+    extra: dict[str, Any] = {}
+    if request.split == "unknown":
+        split = _over_splits(request, policy)
+        bound = split.maximum
+        extra = split.to_dict()
+    else:
+        bound = bound_of(population, request)
+    low = minimum_segregation(population, policy, request.objective, **_pair(request))
+    witness = bound.witness
+    problems = policy.violations(witness.schools, witness.population, witness.n_schools)
     if request.witness is not None:
-        bound.witness.table().to_csv(request.witness, index=False)
+        witness.table().to_csv(request.witness, index=False)
     inputs = {
         k: v
         for k, v in request.model_dump(mode="json").items()
@@ -127,6 +150,7 @@ def run(request: MaxsegRequest, progress: bool = False, out: Path | None = None)
     }
     data = {
         **bound.to_dict(),
+        **extra,
         "minimum": low.lower,
         "policy": policy.describe(),
         "groups": list(population.groups),
@@ -136,6 +160,37 @@ def run(request: MaxsegRequest, progress: bool = False, out: Path | None = None)
         "witness_file": str(request.witness) if request.witness else None,
     }
     return MaxsegResult(data, bound=bound, minimum=low, population=population, policy=policy)
+
+
+def _over_splits(request: MaxsegRequest, policy: Any) -> Any:
+    from assignopt.spatial.district import read_district
+
+    return over_splits(read_district(request.district), request, policy)
+
+
+def over_splits(district: Any, options: MaxsegOptions, policy: Any = None) -> Any:
+    """The maximum over every race x class split with the district's neighborhood margins.
+
+    Each neighborhood's group totals and class totals are kept; how its groups divide among
+    the classes is free (a SplitMaximum, with the proportional split's maximum beside it).
+    """
+    from assignopt.maxseg import maximum_over_splits
+
+    counts = district.counts()
+    options = default_pair(district.population(), options)
+    return maximum_over_splits(
+        counts.sum(axis=2),
+        counts.sum(axis=1),
+        district.groups,
+        district.classes,
+        policy if policy is not None else policy_of(options),
+        options.objective,
+        pair=options.pair,
+        units=list(district.neighborhood_ids),
+        method="auto" if options.method in ("auto", "extreme") else "bracket",
+        gap=options.gap,
+        solver=options.solver,
+    )
 
 
 # The request fields echoed under "inputs" (the description of the district).

@@ -30,11 +30,14 @@ __all__ = [
     "AssignOptions",
     "AssignRequest",
     "BoundsRequest",
+    "ChoiceOptions",
+    "ChoiceRequest",
     "DistrictsRequest",
     "FiguresRequest",
     "IndexRequest",
     "MaxsegOptions",
     "MaxsegRequest",
+    "PreferenceOptions",
     "Request",
     "RequestError",
     "SweepRequest",
@@ -139,18 +142,41 @@ class BoundsRequest(Request):
 
 
 class SynthRequest(Request):
-    """One seeded synthetic city (``assignopt synth``)."""
+    """One seeded synthetic city (``assignopt synth``).
+
+    Either the realized segregation (``residential_v`` and the within-race income V of each
+    group, met exactly) or the blend weights of the sorted patterns (``racial_segregation``,
+    ``income_segregation``).
+    """
 
     job: ClassVar[str] = "synth"
     grid: Annotated[int, Field(ge=2, le=500)] = 10
     racial_segregation: Rate = 0.5
     income_segregation: Rate = 0.5
+    residential_v: Rate | None = None
+    income_v_black: Rate | None = None
+    income_v_white: Rate | None = None
+    noise: Annotated[float, Field(ge=0.0, le=1.0)] = 0.3
     income_axis: Literal["independent", "aligned"] = "independent"
     black_share: Share = 0.4
     black_poverty: Rate = 0.4
     white_poverty: Rate = 0.15
     schools: Annotated[int, Field(ge=1)] = 9
     seed: int = 0
+
+    @model_validator(mode="after")
+    def _one_kind_of_knob(self) -> SynthRequest:
+        blend = {"racial_segregation", "income_segregation"} & self.model_fields_set
+        realized = {"residential_v", "income_v_black", "income_v_white"} & self.model_fields_set
+        if blend and realized:
+            raise ValueError(
+                "give the city's realized segregation ({residential_v}, {income_v_black}, "
+                "{income_v_white}) or the blend weights ({racial_segregation}, "
+                "{income_segregation}), not both"
+            )
+        if realized and self.residential_v is None:
+            raise ValueError("{income_v_black} and {income_v_white} need {residential_v}")
+        return self
 
 
 class MaxsegOptions(Request):
@@ -233,6 +259,8 @@ class AssignOptions(Request):
     points: Literal["representative", "centroid"] = "representative"
     road_network: Path | None = None
     possible: bool = True
+    split_range: bool = False
+    split_time_limit: Positive = 60.0
 
 
 class AssignRequest(AssignOptions):
@@ -254,31 +282,97 @@ class AssignRequest(AssignOptions):
 
 
 class DistrictsRequest(Request):
-    """Bounds for every district of a table of schools (``assignopt districts``)."""
+    """Bounds for every district of a table of schools (``assignopt districts``).
+
+    The NCES EDGE school file is recognised by its columns (district ``LEAID``, poor
+    ``TOTFRL``, every race column); for other tables ``district`` defaults to ``district``,
+    ``poor`` to ``poor`` and ``groups`` to ``black, white``.
+    """
 
     job: ClassVar[str] = "districts"
     schools: Path
-    groups: Annotated[list[str], Field(min_length=2)] = ["black", "white"]
-    district: str = "district"
-    poor: str = "poor"
+    groups: Annotated[list[str], Field(min_length=2)] | None = None
+    district: str | None = None
+    poor: str | None = None
+    school: str | None = None
     tolerance: Tolerance = 0.0
+    relative_tolerance: Annotated[float, Field(gt=0.0, lt=1.0, allow_inf_nan=False)] | None = None
     solver: Literal[LP_SOLVERS] = "highs"  # type: ignore[valid-type]
     workers: Annotated[int, Field(ge=1)] | None = None
     scheduler: str | None = None
+    scheduler_timeout: Annotated[float, Field(gt=0.0)] = 5.0
+    figure6: bool = False
 
     _split = field_validator("groups", mode="before")(_split_list)
 
+    @model_validator(mode="after")
+    def _one_tolerance(self) -> DistrictsRequest:
+        if self.relative_tolerance is not None and "tolerance" in self.model_fields_set:
+            raise ValueError("give {tolerance} or {relative_tolerance}, not both")
+        return self
+
+
+def _pairs(value: Any) -> Any:
+    """``"0/0,0.12/0.09"`` -> ``[(0, 0), (0.12, 0.09)]`` (Black/White pairs)."""
+    if isinstance(value, str):
+        pairs = []
+        for part in _split_list(value):
+            black, sep, white = part.partition("/")
+            if not sep:
+                raise ValueError(f"write each pair as BLACK/WHITE, e.g. 0.12/0.09 (got {part!r})")
+            pairs.append((black.strip(), white.strip()))
+        return pairs
+    return value
+
 
 class SweepRequest(Request):
-    """The residential experiment (``assignopt sweep-residential``)."""
+    """The residential experiment (``assignopt sweep-residential``).
+
+    Cities are built to the realized residential racial V and the within-race income V of
+    each group; ``levels`` replaces ``residential_v`` by that many evenly spaced values from
+    0.1 to 1.0.
+    """
 
     job: ClassVar[str] = "sweep"
-    levels: Annotated[int, Field(ge=1, le=50)] = 6
+    tolerance: Tolerance
+    residential_v: Annotated[list[Rate], Field(min_length=1)] = [
+        0.1,
+        0.2,
+        0.31,
+        0.45,
+        0.62,
+        0.8,
+        1.0,
+    ]
+    income_v: Annotated[list[tuple[Rate, Rate]], Field(min_length=1)] = [
+        (0.0, 0.0),
+        (0.06, 0.045),
+        (0.12, 0.09),
+        (0.24, 0.18),
+        (0.5, 0.5),
+        (0.9, 0.9),
+    ]
+    levels: Annotated[int, Field(ge=1, le=50)] | None = None
+    arrangements: Annotated[list[Literal["independent", "aligned"]], Field(min_length=1)] = [
+        "independent",
+        "aligned",
+    ]
+    noise: Annotated[list[Annotated[float, Field(ge=0.0, le=1.0)]], Field(min_length=1)] = [
+        0.1,
+        0.3,
+    ]
+    schools: Annotated[list[Annotated[int, Field(ge=1)]], Field(min_length=1)] = [9]
     seeds: Annotated[int, Field(ge=1)] = 20
     grid: Annotated[int, Field(ge=2, le=200)] = 10
-    tolerance: Tolerance = 0.0
-    noise: Annotated[float, Field(ge=0.0)] | None = None
-    schools: Annotated[int, Field(ge=1)] | None = None
+    black_share: Share = 0.4
+    black_poverty: Rate = 0.4
+    white_poverty: Rate = 0.15
+    tie_break: Annotated[float, Field(ge=0.0)] = 1e-3
+
+    _split = field_validator("residential_v", "arrangements", "noise", "schools", mode="before")(
+        _split_list
+    )
+    _split_pairs = field_validator("income_v", mode="before")(_pairs)
 
 
 class VerifyRequest(Request):
@@ -320,6 +414,71 @@ def build(model: type[Request], **values: Any) -> Request:
         return model(**values)
     except ValidationError as exc:
         raise RequestError(model.job, _problems(exc), tuple(model.model_fields)) from None
+
+
+# --- controlled choice ------------------------------------------------------------------------
+
+Coefficient = Annotated[float, Field(allow_inf_nan=False)]
+#: One number for every group, or one per group: a list in the district's group order or a
+#: table by group name.
+PerGroup = Coefficient | list[Coefficient] | dict[str, Coefficient]
+
+
+class PreferenceOptions(Request):
+    """Families' logit preferences over schools (a preferences file, or inline).
+
+    Every field left out takes the default of :class:`assignopt.choice.LogitPreferences`.
+    Schools and groups are named as written in the district's files.
+    """
+
+    job: ClassVar[str] = "choice"
+    distance_coefficient: PerGroup | None = None
+    own_group_share_coefficient: PerGroup | None = None
+    school_effects: dict[str, Coefficient] | None = None
+    school_effects_by_group: dict[str, dict[str, Coefficient]] | None = None
+    noise_scale: Annotated[float, Field(ge=0.0, allow_inf_nan=False)] | None = None
+
+    @field_validator("distance_coefficient", "own_group_share_coefficient", mode="before")
+    @classmethod
+    def _per_group(cls, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float | list | tuple | dict):
+            raise ValueError(
+                "give one number, a list with one number per group, or a table of numbers by "
+                f"group name (got {value!r})"
+            )
+        return value
+
+
+class ChoiceOptions(PreferenceOptions):
+    """The lotteries of controlled choice, shared by ``choice`` and a scenario's ``[choice]``."""
+
+    draws: Annotated[int, Field(ge=1)] = 100
+    seed: Annotated[int, Field(ge=0)] = 0
+    preferences: Path | None = None
+    reserve: Literal["band", "minimum", "none"] = "band"
+    list_length: Annotated[int, Field(ge=1)] | None = None
+    points: Literal["point", "polygon"] = "point"
+    workers: Annotated[int, Field(ge=1)] | None = None
+    scheduler: str | None = None
+
+
+class ChoiceRequest(ChoiceOptions):
+    """Controlled choice with income reserves in a district (``assignopt choice``)."""
+
+    tolerance: Tolerance
+    district: Path | None = None
+    synthetic: SynthRequest | None = None
+    schools: Path | None = None
+    groups: list[str] | None = None
+    classes: Annotated[list[str], Field(min_length=1)] = ["poor", "nonpoor"]
+
+    _split = field_validator("groups", "classes", mode="before")(_split_list)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ChoiceRequest:
+        if (self.district is None) == (self.synthetic is None):
+            raise ValueError("give the district: a district file ({district}) or a synthetic city")
+        return self
 
 
 class ZonesRequest(Request):

@@ -109,6 +109,8 @@ def _spatial(scenario: Any, out: Path) -> Any:
     from assignopt.report.sections import assignment_headline, assignment_report
     from assignopt.spatial.assign import school_compositions
     from assignopt.workflows.assign import AssignResult, distances_of, load, solve
+    from assignopt.workflows.maxseg import over_splits
+    from assignopt.workflows.requests import MaxsegOptions
 
     zone_requests = [r for r in scenario.requests if r.job == "zones"]
     requests = [r for r in scenario.requests if r.job != "zones"]
@@ -120,7 +122,7 @@ def _spatial(scenario: Any, out: Path) -> Any:
     district = load(requests[0])
     distances = distances_of(district, requests[0])
     counts = district.counts()
-    results, files, extra = [], [], []
+    results, files, extra, choices, refused = [], [], [], [], []
     for request in requests:
         folder = check_output_dir(out / f"tolerance_{request.tolerance:.2f}")
         result = AssignResult(assignment=solve(district, request, distances))
@@ -129,12 +131,28 @@ def _spatial(scenario: Any, out: Path) -> Any:
         results.append(assignment)
         row = {}
         if methods["reassignment"]:
+            # The nearest schools' race x poverty mix as the flows carry it (the file's split).
             near = school_compositions(counts, assignment.nearest.flows)
             row["V reassignment (lower estimate)"] = race_proportional_reassignment(
-                near.sum(axis=2), near[:, :, 0].sum(axis=1), request.tolerance
+                near.sum(axis=2),
+                near[:, :, 0].sum(axis=1),
+                request.tolerance,
+                poor_by_group=near[:, :, 0],
             ).v_after
+        if methods["lp"] and scenario.data_kind == "district":
+            # The file's race x poverty split may be imputed: the maximum over every split
+            # with the same neighborhood totals, on the same population and policy.
+            any_split = over_splits(district, MaxsegOptions(tolerance=request.tolerance))
+            row["V possible max (any race x poverty split)"] = any_split.maximum.upper
         if methods["closed_forms"]:
             row["closed form V/(1-2d)"] = _closed_form_row(counts, request.tolerance)
+        if scenario.choice is not None:
+            chosen = _choice(scenario, district, request, distances, assignment, folder)
+            row.update(chosen[2])
+            if chosen[0] is None:
+                refused.append(chosen[1])
+            else:
+                choices.append(chosen)
         extra.append(row)
     report = assignment_report(
         results,
@@ -142,9 +160,16 @@ def _spatial(scenario: Any, out: Path) -> Any:
         out,
         title=scenario.outputs.get("title") or scenario.name,
         headline=assignment_headline(results, extra),
-        notes=_notes(scenario, *district.notes),
+        notes=_notes(scenario, *district.notes, *_split_notes(scenario)),
         interactive_map=scenario.outputs.get("map", True),
     )
+    if choices:
+        from assignopt.report.sections import choice_findings, choice_sections
+
+        report.findings += choice_findings([c[0] for c in choices])
+        report.sections += choice_sections([c[0] for c in choices], [c[1] for c in choices])
+        report.notes += [n for c in choices for n in c[0].notes if n not in report.notes]
+    report.notes += refused
     for request in zone_requests:
         report.sections.append(_zones(request, out))
     return report
@@ -159,15 +184,67 @@ def _zones(request: Any, out: Path) -> Any:
     folder = check_output_dir(out / f"zones_{request.tolerance:.2f}")
     result = run(request)
     files = result.write(folder)
-    summary = result.to_dict()
     section = zones_section(
-        summary,
+        result.to_dict(),
         zone_table(result),
         files["map"],
         [files[k] for k in ("geopackage", "zones_csv", "report")],
     )
     section.title = f"Attendance zones at tolerance {request.tolerance:.2f}"
     return section
+
+
+def _choice(
+    scenario: Any, district: Any, request: Any, distances: Any, assignment: Any, folder: Path
+) -> tuple[Any, dict, dict]:
+    """One tolerance's controlled-choice lotteries: result, files, headline cell.
+
+    A band no school can meet with whole students (tolerance 0) gives no result, the reason
+    (for the report's notes) and a headline cell saying so.
+    """
+    from assignopt.report.format import format_tolerance
+    from assignopt.report.sections import CHOICE_COLUMN, choice_cell
+    from assignopt.workflows.choice import simulate
+    from assignopt.workflows.requests import RequestError
+
+    try:
+        result = simulate(
+            district, scenario.choice, request.tolerance, distances=distances, assignment=assignment
+        )
+    except RequestError as exc:
+        if [field for field, _ in exc.problems] != ["tolerance"]:
+            raise
+        reason = (
+            f"Controlled choice at tolerance {format_tolerance(request.tolerance)}: not run; "
+            + exc.render(lambda field: {"reserve": "reserve"}.get(field, field))
+        )
+        return None, reason, {CHOICE_COLUMN: "not defined (see notes)"}
+    paths = result.write(folder / "choice", report=False)
+    return result, paths, {CHOICE_COLUMN: choice_cell(result)}
+
+
+def _split_notes(scenario: Any) -> list[str]:
+    """What the headline assumes about each neighborhood's race x poverty split, in words."""
+    notes = [
+        "The possible interval is computed on the same population and policy as the "
+        "assignment: every group's students, the band on all of them, V between the first two "
+        "groups with the other groups free to fill seats.",
+    ]
+    if scenario.methods["closed_forms"]:
+        notes.append(
+            "The closed form V/(1-2d) is the literature's formula for a district of the first "
+            "two groups only (its band re-centred on their own poverty rate): a reference, not "
+            "this district's maximum."
+        )
+    if scenario.data_kind == "district":
+        notes.append(
+            "Race x poverty split: the counts by group and income class are taken from the "
+            "file. Where the data give only each neighborhood's race totals and poverty total "
+            "(as the Sacramento sample does: every race given its tract's poverty rate), that "
+            "split is an assumption; the column 'V possible max (any race x poverty split)' is "
+            "the maximum over every split with the same neighborhood totals."
+        )
+    return notes
 
 
 def raise_nothing(scenario: Any) -> None:
@@ -320,4 +397,71 @@ def _districts(scenario: Any, out: Path) -> Any:
         pd.DataFrame(rows),
         notes=_notes(scenario),
         sections=sections,
+    )
+
+
+def _run_one(payload: tuple) -> dict:
+    """One scenario of a batch (a module-level function, so worker processes can run it)."""
+    from assignopt.scenario import load_scenario
+
+    model, out_dir, quick, _data_files = payload
+    scenario = load_scenario(model)
+    result = run_scenario(scenario, out_dir, quick=quick)
+    return {
+        "scenario": scenario.name,
+        "report": str(result["report"]),
+        "headline": result["headline"],
+    }
+
+
+def scenario_files(scenario: Any) -> tuple[str, ...]:
+    """The data files a scenario reads (their contents belong to its results' key)."""
+    paths = [scenario.data.get(k) for k in ("district", "schools_table")]
+    paths.append(scenario.assignment.get("road_network"))
+    return tuple(str(p) for p in paths if p)
+
+
+def run_scenarios(
+    models: list[Path],
+    out_dir: str | Path,
+    *,
+    quick: bool = False,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = False,
+) -> Any:
+    """Run several scenario files as one resumable batch, each into ``out_dir/<model name>``.
+
+    A model's kept result is reused only when its key matches: the model file's contents, the
+    contents of every data file it reads, ``quick`` and the package version (editing a model
+    or its data, or a full run after a quick one, recomputes). Every file is checked before
+    any work starts.
+
+    Returns
+    -------
+    BatchOutcome
+        Results by model name (``report``, ``headline``), with ``failures``.
+    """
+    from assignopt.batch import run_batch
+    from assignopt.errors import InputError
+    from assignopt.scenario import load_scenario
+
+    out = check_output_dir(out_dir)
+    names = [Path(m).stem for m in models]
+    if len(set(names)) != len(names):
+        raise InputError(f"models: two files share a name ({', '.join(names)}); rename one")
+    scenarios = [load_scenario(m) for m in models]  # refuse a bad file before any work
+    jobs = [
+        (name, (str(model), str(out / name), quick, scenario_files(scenario)))
+        for name, model, scenario in zip(names, models, scenarios)
+    ]
+    return run_batch(
+        jobs,
+        _run_one,
+        out / ".results",
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        desc="scenarios",
+        settings={"quick": quick},
     )

@@ -37,17 +37,25 @@ class SynthResult(Result):
 
 def run(request: SynthRequest, progress: bool = False, out: Path | None = None) -> SynthResult:
     """Generate the city the request describes."""
-    from assignopt.spatial.synth import realized_segregation, synthetic_city
+    from assignopt.spatial.synth import realized_segregation, segregated_city, synthetic_city
 
-    city = synthetic_city(
-        request.grid,
-        request.racial_segregation,
-        request.income_segregation,
-        black_share=request.black_share,
-        black_poverty=request.black_poverty,
-        white_poverty=request.white_poverty,
-        n_schools=request.schools,
-        income_axis=request.income_axis,
-        seed=request.seed,
-    )
+    common = {
+        "grid": request.grid,
+        "black_share": request.black_share,
+        "black_poverty": request.black_poverty,
+        "white_poverty": request.white_poverty,
+        "n_schools": request.schools,
+        "noise": request.noise,
+        "income_axis": request.income_axis,
+        "seed": request.seed,
+    }
+    if request.residential_v is not None:
+        income_v = (request.income_v_black or 0.0, request.income_v_white or 0.0)
+        city = segregated_city(request.residential_v, income_v, **common)
+    else:
+        city = synthetic_city(
+            racial_segregation=request.racial_segregation,
+            income_segregation=request.income_segregation,
+            **common,
+        )
     return SynthResult(dict(realized_segregation(city)), city=city)

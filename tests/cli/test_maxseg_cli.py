@@ -130,3 +130,78 @@ def test_verify_quick_writes_the_report(tmp_path):
     assert "equals the LP maximum in all" in summary
     with open(out["files"]["plot"], "rb") as handle:
         assert handle.read(4) == b"\x89PNG"
+
+
+def _three_groups(tmp_path):
+    # Black and White with different poverty rates, plus Hispanic fillers poor and nonpoor.
+    rows = [
+        ("black", "poor", 30),
+        ("black", "nonpoor", 70),
+        ("white", "poor", 10),
+        ("white", "nonpoor", 90),
+        ("hispanic", "poor", 60),
+        ("hispanic", "nonpoor", 40),
+    ]
+    path = tmp_path / "cells.csv"
+    pd.DataFrame(rows, columns=["group", "income_class", "count"]).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("objective", ["V", "D", "H"])
+def test_maxseg_pair_inside_a_multigroup_district(tmp_path, objective):
+    from assignopt.maxseg import maximum_segregation
+    from assignopt.policy import Policy
+
+    path = _three_groups(tmp_path)
+    witness = tmp_path / "w.csv"
+    result, out = run_json(
+        "maxseg",
+        "--counts",
+        path,
+        "--pair",
+        "black,white",
+        "--objective",
+        objective,
+        "--tolerance",
+        0.0,
+        "--witness",
+        witness,
+    )
+    assert result.exit_code == 0, out
+    assert out["pair"] == ["black", "white"] and out["witness_check"] == "ok"
+    # The command answers what the library answers on the same cells (the pair's maximum is
+    # checked against hand constructions and a second formulation in test_maxseg_pair.py).
+    population = Population.from_long_frame(pd.read_csv(path))
+    expected = maximum_segregation(population, Policy(0.0), objective, pair=("black", "white"))
+    assert out["v_upper"] == pytest.approx(expected.upper, abs=1e-9)
+    assert set(pd.read_csv(witness).columns) >= {"school"}
+
+
+def test_maxseg_pair_reaches_one_where_fillers_separate_the_races(tmp_path):
+    # Perfect balance at the district rate 100/300 = 1/3: A = 100 Black (30 poor) + 20 poor
+    # and 30 nonpoor Hispanic = 50/150; B = 100 White (10 poor) + 40 poor and 10 nonpoor
+    # Hispanic = 50/150. Black and White never meet: V = 1 (a hand construction).
+    path = _three_groups(tmp_path)
+    rows = pd.read_csv(path)
+    result, out = run_json("maxseg", "--counts", path, "--pair", "black,white")
+    assert result.exit_code == 0, out
+    assert out["v_upper"] == pytest.approx(1.0, abs=1e-9)
+    # The two-group district alone (poverty 0.3 against 0.1) allows only 1 - 0.2 = 0.8.
+    two = tmp_path / "two.csv"
+    rows[rows["group"] != "hispanic"].to_csv(two, index=False)
+    _, alone = run_json("maxseg", "--counts", two)
+    assert alone["v_upper"] == pytest.approx(0.8, abs=1e-9)
+
+
+def test_maxseg_over_unknown_splits_of_a_district_file():
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[2] / "sample_districts" / "sacramento_2000.gpkg"
+    result, out = run_json(
+        "maxseg", "--district", sample, "--tolerance", 0.05, "--split", "unknown"
+    )
+    assert result.exit_code == 0, out
+    assert out["pair"] == ["black", "white"]
+    # Every split with the neighborhoods' totals includes the file's own split.
+    assert out["v_upper"] >= out["proportional_upper"] - 1e-9
+    assert out["witness_check"] == "ok"

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from assignopt.cli import main
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parent.parent  # tests/
 SAMPLE = HERE.parent / "sample_districts" / "sacramento_2000.gpkg"
 
 
@@ -112,12 +112,15 @@ CASES = [
     ),
     Case(
         "sweep levels 0",
-        lambda t: ["sweep-residential", "--levels", "0", "--out", t],
+        lambda t: ["sweep-residential", "--tolerance", "0.1", "--levels", "0", "--out", t],
         2,
         "--levels",
     ),
     Case(
-        "sweep seeds 0", lambda t: ["sweep-residential", "--seeds", "0", "--out", t], 2, "--seeds"
+        "sweep seeds 0",
+        lambda t: ["sweep-residential", "--tolerance", "0.1", "--seeds", "0", "--out", t],
+        2,
+        "--seeds",
     ),
     Case(
         "tolerance 0.5",
@@ -158,6 +161,24 @@ CASES = [
         lambda t: ["maxseg", "--white-poverty", "0.2", "--black-poverty", "0.5", "--pair", "black"],
         2,
         "--pair",
+    ),
+    Case(
+        "sweep without a tolerance",
+        lambda t: ["sweep-residential", "--out", t],
+        2,
+        "Missing option '--tolerance'",
+    ),
+    Case(
+        "tolerance not a number",
+        lambda t: ["maxseg", "--tolerance", "abc"],
+        2,
+        "'abc' is not a valid float",
+    ),
+    Case(
+        "unknown flag",
+        lambda t: ["bounds", "--white-poverti", "0.2"],
+        2,
+        "No such option '--white-poverti'",
     ),
     # --- files --------------------------------------------------------------------------
     Case(
@@ -213,6 +234,120 @@ CASES = [
         ],
         2,
         "does not apply to poverty data",
+    ),
+    Case(
+        "districts header only",
+        lambda t: ["districts", _file(t, "s.csv", "district,black,white,poor\n"), "--out", t / "o"],
+        2,
+        "no rows",
+    ),
+    Case(
+        "every district fails",
+        lambda t: [
+            "districts",
+            _schools(t, [{"district": "b", "black": 5, "white": 5, "poor": 20}]),
+            "--workers",
+            "1",
+            "--out",
+            t / "o",
+        ],
+        2,
+        "district",
+    ),
+    Case(
+        "blank district id",
+        lambda t: [
+            "districts",
+            _file(t, "s.csv", "district,black,white,poor\na,4,6,3\n,5,5,2\n"),
+            "--out",
+            t / "o",
+        ],
+        2,
+        "line 3",
+    ),
+    Case(
+        "unreachable Dask scheduler",
+        lambda t: [
+            "districts",
+            _schools(t, GOOD_SCHOOLS),
+            "--scheduler",
+            "tcp://127.0.0.1:1",
+            "--scheduler-timeout",
+            "2",
+            "--out",
+            t / "o",
+        ],
+        2,
+        "scheduler",
+    ),
+    Case(
+        "scheduler that is not an address",
+        lambda t: [
+            "districts",
+            _schools(t, GOOD_SCHOOLS),
+            "--scheduler",
+            "notaurl",
+            "--scheduler-timeout",
+            "2",
+            "--out",
+            t / "o",
+        ],
+        2,
+        "scheduler",
+    ),
+    Case(
+        "attribute flags yes/no",
+        lambda t: [
+            "maxseg",
+            "--counts",
+            _file(
+                t,
+                "c.csv",
+                "group,income_class,ell,count\nblack,poor,yes,5\nblack,nonpoor,no,5\n"
+                "white,poor,no,5\nwhite,nonpoor,yes,5\n",
+            ),
+            "--attribute",
+            "ell",
+        ],
+        2,
+        "'yes'",
+    ),
+    Case(
+        "counts that overflow",
+        lambda t: ["index", _file(t, "u.csv", "a,b\n1e308,1e308\n1e308,1\n"), "--groups", "a,b"],
+        2,
+        "overflow",
+    ),
+    Case(
+        "a total read as a group",
+        lambda t: [
+            "index",
+            _file(t, "u.csv", "black,white,asian,total\n1,2,3,6\n4,1,1,6\n2,2,5,9\n"),
+            "--groups",
+            "black,white,asian,total",
+        ],
+        2,
+        "total",
+    ),
+    Case(
+        "too many income classes for memory",
+        lambda t: [
+            "maxseg",
+            "--white-mean",
+            "52100",
+            "--black-mean",
+            "24600",
+            "--classes",
+            "20000",
+        ],
+        2,
+        "income classes fit",
+    ),
+    Case(
+        "classes that leave students out",
+        lambda t: ["assign", SAMPLE, "--classes", "poor", "--out", t / "o"],
+        2,
+        "nonpoor",
     ),
     # --- batches: the others are written, the failures listed, exit 3 ------------------------
     Case(

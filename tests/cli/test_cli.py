@@ -155,3 +155,39 @@ def test_figures_writes_pngs_and_csvs(tmp_path):
     # The plotted dichotomous bound is never below the continuous supremum (a weaker policy).
     black, white = GammaIncome.from_mean(24600), GammaIncome.from_mean(52100)
     assert threshold["vmax_dichotomous"].min() >= vmax_continuous(black, white)
+
+
+def test_index_reads_the_nces_file_with_ids_as_written():
+    from pathlib import Path
+
+    path = (
+        Path(__file__).resolve().parent.parent
+        / "data"
+        / "nces"
+        / "Public_School_Characteristics_2020-21_first100.csv"
+    )
+    result, out = run_json("index", path, "--groups", "BL,WH", "--by", "LEAID")
+    assert result.exit_code == 0, out
+    rows = {row["LEAID"]: row for row in out["districts"]}
+    assert "0100005" in rows  # the leading zero kept
+    # Independently from the raw file: district 0100005's schools with usable BL/WH/MEMBER.
+    raw = pd.read_csv(path, dtype=str)
+    part = raw[raw["LEAID"] == "0100005"]
+    b, w = part["BL"].astype(float).to_numpy(), part["WH"].astype(float).to_numpy()
+    assert (b >= 0).all() and (w >= 0).all()  # no coded cells in this district
+    t, pi_b = b + w, b.sum() / (b.sum() + w.sum())
+    expected = (t * (b / t - pi_b) ** 2).sum() / (t.sum() * pi_b * (1 - pi_b))
+    assert rows["0100005"]["V"] == pytest.approx(expected)
+    # Coded (negative) or blank cells are left out and counted, never read as counts.
+    coded = raw.groupby("LEAID").apply(
+        lambda g: int(
+            (
+                (pd.to_numeric(g[["BL", "WH", "MEMBER"]].stack(), errors="coerce").fillna(-1) < 0)
+                .groupby(level=0)
+                .any()
+            ).sum()
+        ),
+        include_groups=False,
+    )
+    for leaid, row in rows.items():
+        assert row["schools_excluded"] == coded[leaid]

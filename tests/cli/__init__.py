@@ -1,0 +1,1 @@
+"""Command-line tests: the JSON contracts, exit codes and refused inputs of every command."""
