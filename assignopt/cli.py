@@ -34,6 +34,7 @@ COMMANDS = {
     "synth": ("synth_cmd", "synth"),
     "sweep-residential": ("synth_cmd", "sweep_residential"),
     "choice": ("choice_cmd", "choice"),
+    "zones": ("zones_cmd", "zones"),
 }
 
 

@@ -36,6 +36,7 @@ from assignopt.workflows.requests import (
     Share,
     SynthRequest,
     VerifyRequest,
+    ZonesRequest,
 )
 
 __all__ = ["Scenario", "load_scenario", "scenario_requests"]
@@ -143,6 +144,35 @@ class _Choice(ChoiceOptions):
     preferences: str | None = None  # type: ignore[assignment]
 
 
+class _Zones(ZonesRequest):
+    """``[zones]``: contiguous attendance zones for every tolerance (the zones job's options)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    @field_validator(
+        "district",
+        "synthetic",
+        "schools",
+        "groups",
+        "classes",
+        "tolerance",
+        "possible",
+        "travel_cap_km",
+        "extra_km_cap",
+        "points",
+        "road_network",
+    )
+    @classmethod
+    def _elsewhere(cls, value: Any, info: Any) -> Any:
+        where = {"tolerance": "[policy].tolerances", "possible": "[methods].lp"}.get(
+            info.field_name, "[data] or [assignment]"
+        )
+        raise ValueError(f"set in {where}, not in [zones]")
+
+    def _one_source(self) -> _Zones:  # the data come from [data]
+        return self
+
+
 class _ScenarioFile(_Table):
     scenario: _ScenarioSection = _ScenarioSection()
     data: _Data = _Data()
@@ -151,6 +181,7 @@ class _ScenarioFile(_Table):
     outputs: _Outputs = _Outputs()
     assignment: _Assignment = _Assignment()
     choice: _Choice | None = None
+    zones: _Zones | None = None
 
 
 @dataclass(frozen=True)
@@ -199,6 +230,7 @@ class Scenario:
     options: AssignOptions = field(default_factory=AssignOptions)
     requests: tuple[Request, ...] = ()
     choice: ChoiceOptions | None = None
+    zones: dict | None = None
 
 
 # --- where a mistake is ---------------------------------------------------------------------
@@ -346,6 +378,23 @@ def scenario_requests(scenario: Any) -> tuple[Request, ...]:
                 )
             elif methods["lp"] or methods["closed_forms"]:
                 out.append(MaxsegRequest(**source, tolerance=tol))
+        zones = getattr(scenario, "zones", None)
+        if zones is not None and methods["spatial"]:
+            reach = scenario.options.model_dump(
+                include={"travel_cap_km", "extra_km_cap", "points", "road_network"}
+            )
+            for tol in scenario.tolerances:
+                out.append(
+                    ZonesRequest(
+                        **source,
+                        **reach,
+                        **zones,
+                        groups=data.get("groups"),
+                        classes=data.get("classes", ["poor", "nonpoor"]),
+                        tolerance=tol,
+                        possible=methods["lp"],
+                    )
+                )
         return tuple(out)
     if kind == "schools_table":
         if methods["districts"]:
@@ -465,6 +514,7 @@ def load_scenario(path: str | Path) -> Scenario:
         model.outputs.model_dump(),
         {names.get(k, k): v for k, v in assignment.items()},
         options,
+        zones=model.zones.model_dump(exclude_unset=True) if model.zones is not None else None,
     )
     return Scenario(
         **{**scenario.__dict__, "requests": scenario_requests(scenario), "choice": choice}

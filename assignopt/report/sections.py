@@ -53,6 +53,7 @@ __all__ = [
     "policy_name",
     "policy_words",
     "school_table",
+    "zones_section",
 ]
 
 QUESTION = (
@@ -757,3 +758,51 @@ def choice_sections(results: Sequence[Any], files: Sequence[Mapping[str, Path]])
             for r, f in zip(results, files, strict=True)
         ),
     ]
+
+
+def zones_section(
+    summary: Mapping, table: pd.DataFrame, figure: Path | None = None, files: Sequence[Path] = ()
+) -> Section:
+    """Contiguous attendance zones: the ``zones`` job's summary and per-zone table.
+
+    Their segregation against the min-travel LP and the possible maximum, travel, moves and
+    the solver's status.
+    """
+    possible = summary.get("possible") or {}
+    text = [
+        f"Every neighborhood whole in one school's zone, every zone connected and holding its "
+        f"school: V = {summary['v_zoned']:.3f}, against {summary['v_residential']:.3f} "
+        f"residential, {summary['v_nearest']:.3f} at the nearest school and "
+        f"{summary['v_lp']:.3f} under the min-travel assignment (split neighborhoods)"
+        + (f"; the policy makes up to {possible['v_max']:.3f} possible." if possible else "."),
+        f"Travel {format_count(summary['objective_km'])} student-km, at least "
+        f"{format_count(summary['lp_bound_km'])} (the min-travel LP); "
+        f"{format_share(summary['moved_share'])} of students change zone from today's "
+        f"({summary['zones_today']}). Solver {summary['solver']}: {summary['status']}, gap "
+        f"{summary['gap']:.2%}, {summary['seconds']:.1f} s.",
+    ]
+    ensemble = summary.get("ensemble")
+    if ensemble:
+        text.append(
+            f"{ensemble['zonings']} other contiguous zonings within "
+            f"{format_share(ensemble['slack'])} of the shortest travel: V from "
+            f"{ensemble['v_min']:.3f} to {ensemble['v_max']:.3f} (mean {ensemble['v_mean']:.3f})."
+        )
+    kinds = {
+        "school": "text",
+        "capacity": "count",
+        "enrolment": "count",
+        "neighborhoods": "count",
+        "student_km": "count",
+        "mean_km": "km",
+        "moved_in": "count",
+        "moved_out": "count",
+    }
+    kinds.update({c: "share" for c in table.columns if "share" in c or c.startswith("band_")})
+    return Section(
+        "Attendance zones",
+        text,
+        [("Zones (one colour per school), schools as dots.", figure)] if figure else [],
+        [Table("Each zone", table, kinds)],
+        list(files),
+    )

@@ -43,6 +43,7 @@ JOBS: dict[str, str] = {
     "verify": "assignopt.workflows.verify",
     "figures": "assignopt.workflows.figures",
     "choice": "assignopt.workflows.choice",
+    "zones": "assignopt.workflows.zones",
 }
 
 

@@ -43,6 +43,7 @@ __all__ = [
     "SweepRequest",
     "SynthRequest",
     "VerifyRequest",
+    "ZonesRequest",
     "build",
 ]
 
@@ -475,6 +476,42 @@ class ChoiceRequest(ChoiceOptions):
 
     @model_validator(mode="after")
     def _one_source(self) -> ChoiceRequest:
+        if (self.district is None) == (self.synthetic is None):
+            raise ValueError("give the district: a district file ({district}) or a synthetic city")
+        return self
+
+
+class ZonesRequest(Request):
+    """Contiguous attendance zones under an income band (``assignopt zones``)."""
+
+    job: ClassVar[str] = "zones"
+    district: Path | None = None
+    synthetic: SynthRequest | None = None
+    schools: Path | None = None
+    groups: list[str] | None = None
+    classes: Annotated[list[str], Field(min_length=1)] = ["poor", "nonpoor"]
+    tolerance: Tolerance = 0.0
+    max_moved: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)] | None = None
+    compactness: Annotated[float, Field(ge=0.0, allow_inf_nan=False)] = 0.0
+    time_limit: Positive | None = None
+    gap: Annotated[float, Field(gt=0.0, lt=1.0)] = 1e-4
+    solver: Literal["highs", "ortools"] = "highs"
+    ensemble: Annotated[int, Field(ge=0, le=10_000)] = 0
+    ensemble_slack: Annotated[float, Field(gt=0.0, le=1.0)] = 0.02
+    seed: int = 0
+    contiguity: Literal["queen", "rook"] = "queen"
+    nearest: Annotated[int, Field(ge=1)] = 6
+    zone_column: str = "zone"
+    travel_cap_km: Positive | None = None
+    extra_km_cap: Positive | None = None
+    points: Literal["representative", "centroid"] = "representative"
+    road_network: Path | None = None
+    possible: bool = True
+
+    _split = field_validator("groups", "classes", mode="before")(_split_list)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ZonesRequest:
         if (self.district is None) == (self.synthetic is None):
             raise ValueError("give the district: a district file ({district}) or a synthetic city")
         return self

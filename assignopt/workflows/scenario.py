@@ -112,7 +112,8 @@ def _spatial(scenario: Any, out: Path) -> Any:
     from assignopt.workflows.maxseg import over_splits
     from assignopt.workflows.requests import MaxsegOptions
 
-    requests = scenario.requests
+    zone_requests = [r for r in scenario.requests if r.job == "zones"]
+    requests = [r for r in scenario.requests if r.job != "zones"]
     methods = scenario.methods
     if not requests:
         raise_nothing(scenario)
@@ -169,7 +170,28 @@ def _spatial(scenario: Any, out: Path) -> Any:
         report.sections += choice_sections([c[0] for c in choices], [c[1] for c in choices])
         report.notes += [n for c in choices for n in c[0].notes if n not in report.notes]
     report.notes += refused
+    for request in zone_requests:
+        report.sections.append(_zones(request, out))
     return report
+
+
+def _zones(request: Any, out: Path) -> Any:
+    """The ``[zones]`` of one tolerance: run, write into ``zones_<d>``, one report section."""
+    from assignopt.report.sections import zones_section
+    from assignopt.workflows.zones import run
+    from assignopt.zones.output import zone_table
+
+    folder = check_output_dir(out / f"zones_{request.tolerance:.2f}")
+    result = run(request)
+    files = result.write(folder)
+    section = zones_section(
+        result.to_dict(),
+        zone_table(result),
+        files["map"],
+        [files[k] for k in ("geopackage", "zones_csv", "report")],
+    )
+    section.title = f"Attendance zones at tolerance {request.tolerance:.2f}"
+    return section
 
 
 def _choice(
