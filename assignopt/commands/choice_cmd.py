@@ -7,11 +7,18 @@ from typing import Any
 
 import click
 
-from assignopt.commands.common import build_request, computing, emit_json, execute, out_option
+from assignopt.commands.common import (
+    build_request,
+    computing,
+    district_source_options,
+    emit_json,
+    execute,
+    out_option,
+)
 
 
 @click.command()
-@click.argument("district", type=click.Path(path_type=Path))
+@district_source_options
 @click.option(
     "--tolerance",
     type=float,
@@ -49,22 +56,6 @@ from assignopt.commands.common import build_request, computing, emit_json, execu
     default="point",
     show_default=True,
     help="Students at their neighborhood's point, or uniformly inside its polygon.",
-)
-@click.option(
-    "--schools",
-    type=click.Path(path_type=Path),
-    help="Schools file, when DISTRICT holds only the neighborhoods.",
-)
-@click.option(
-    "--groups",
-    default=None,
-    help="Comma-separated groups (b, w first); inferred from <group>_<class> columns.",
-)
-@click.option(
-    "--classes",
-    default="poor,nonpoor",
-    show_default=True,
-    help="Comma-separated income classes, poorest first.",
 )
 @click.option("--workers", type=int, help="Local processes for the draws (default: all cores).")
 @click.option(

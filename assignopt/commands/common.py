@@ -121,3 +121,30 @@ def execute(request: Any, out: Path | None, as_json: bool) -> Any:
     from assignopt.workflows.base import execute as run_request
 
     return run_request(request, out, progress=not as_json)
+
+
+def district_source_options(func: Callable) -> Callable:
+    """The DISTRICT argument and ``--schools``, ``--groups``, ``--classes`` of spatial jobs."""
+    decorators = [
+        click.argument("district", type=click.Path(path_type=Path)),
+        click.option(
+            "--schools",
+            type=click.Path(path_type=Path),
+            help="Schools file, when DISTRICT holds only the neighborhoods (CSV with name, "
+            "capacity and longitude/latitude, the NCES school file, or any vector file).",
+        ),
+        click.option(
+            "--groups",
+            default=None,
+            help="Comma-separated groups (b, w first); inferred from <group>_<class> columns.",
+        ),
+        click.option(
+            "--classes",
+            default="poor,nonpoor",
+            show_default=True,
+            help="Comma-separated income classes, poorest first.",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func

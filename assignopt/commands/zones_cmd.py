@@ -10,6 +10,7 @@ import click
 from assignopt.commands.common import (
     build_request,
     computing,
+    district_source_options,
     emit_json,
     execute,
     out_option,
@@ -18,23 +19,7 @@ from assignopt.commands.common import (
 
 
 @click.command()
-@click.argument("district", type=click.Path(path_type=Path))
-@click.option(
-    "--schools",
-    type=click.Path(path_type=Path),
-    help="Schools file, when DISTRICT holds only the neighborhoods.",
-)
-@click.option(
-    "--groups",
-    default=None,
-    help="Comma-separated groups (b, w first); inferred from <group>_<class> columns.",
-)
-@click.option(
-    "--classes",
-    default="poor,nonpoor",
-    show_default=True,
-    help="Comma-separated income classes, poorest first.",
-)
+@district_source_options
 @tolerance_option
 @click.option(
     "--max-moved",

@@ -32,6 +32,7 @@ __all__ = [
     "BoundsRequest",
     "ChoiceOptions",
     "ChoiceRequest",
+    "DistrictSource",
     "DistrictsRequest",
     "FiguresRequest",
     "IndexRequest",
@@ -245,6 +246,27 @@ class MaxsegRequest(MaxsegOptions):
         return self
 
 
+class DistrictSource(Request):
+    """Where a spatial job's district comes from: a district file or a synthetic city.
+
+    Exactly one; a district file may come with a schools file, groups and income classes.
+    """
+
+    district: Path | None = None
+    synthetic: SynthRequest | None = None
+    schools: Path | None = None
+    groups: list[str] | None = None
+    classes: Annotated[list[str], Field(min_length=1)] = ["poor", "nonpoor"]
+
+    _split = field_validator("groups", "classes", mode="before")(_split_list)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> DistrictSource:
+        if (self.district is None) == (self.synthetic is None):
+            raise ValueError("give the district: a district file ({district}) or a synthetic city")
+        return self
+
+
 class AssignOptions(Request):
     """Options of the spatial assignment, shared by ``assign``, scenario files and Python."""
 
@@ -263,22 +285,8 @@ class AssignOptions(Request):
     split_time_limit: Positive = 60.0
 
 
-class AssignRequest(AssignOptions):
+class AssignRequest(AssignOptions, DistrictSource):
     """Assign a district's students (``assignopt assign``): a district file or a synthetic city."""
-
-    district: Path | None = None
-    synthetic: SynthRequest | None = None
-    schools: Path | None = None
-    groups: list[str] | None = None
-    classes: Annotated[list[str], Field(min_length=1)] = ["poor", "nonpoor"]
-
-    _split = field_validator("groups", "classes", mode="before")(_split_list)
-
-    @model_validator(mode="after")
-    def _one_source(self) -> AssignRequest:
-        if (self.district is None) == (self.synthetic is None):
-            raise ValueError("give the district: a district file ({district}) or a synthetic city")
-        return self
 
 
 class DistrictsRequest(Request):
@@ -462,34 +470,16 @@ class ChoiceOptions(PreferenceOptions):
     scheduler: str | None = None
 
 
-class ChoiceRequest(ChoiceOptions):
+class ChoiceRequest(ChoiceOptions, DistrictSource):
     """Controlled choice with income reserves in a district (``assignopt choice``)."""
 
     tolerance: Tolerance
-    district: Path | None = None
-    synthetic: SynthRequest | None = None
-    schools: Path | None = None
-    groups: list[str] | None = None
-    classes: Annotated[list[str], Field(min_length=1)] = ["poor", "nonpoor"]
-
-    _split = field_validator("groups", "classes", mode="before")(_split_list)
-
-    @model_validator(mode="after")
-    def _one_source(self) -> ChoiceRequest:
-        if (self.district is None) == (self.synthetic is None):
-            raise ValueError("give the district: a district file ({district}) or a synthetic city")
-        return self
 
 
-class ZonesRequest(Request):
+class ZonesRequest(DistrictSource):
     """Contiguous attendance zones under an income band (``assignopt zones``)."""
 
     job: ClassVar[str] = "zones"
-    district: Path | None = None
-    synthetic: SynthRequest | None = None
-    schools: Path | None = None
-    groups: list[str] | None = None
-    classes: Annotated[list[str], Field(min_length=1)] = ["poor", "nonpoor"]
     tolerance: Tolerance = 0.0
     max_moved: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)] | None = None
     compactness: Annotated[float, Field(ge=0.0, allow_inf_nan=False)] = 0.0
@@ -507,11 +497,3 @@ class ZonesRequest(Request):
     points: Literal["representative", "centroid"] = "representative"
     road_network: Path | None = None
     possible: bool = True
-
-    _split = field_validator("groups", "classes", mode="before")(_split_list)
-
-    @model_validator(mode="after")
-    def _one_source(self) -> ZonesRequest:
-        if (self.district is None) == (self.synthetic is None):
-            raise ValueError("give the district: a district file ({district}) or a synthetic city")
-        return self
