@@ -103,7 +103,10 @@ def bracket_lp(
     # point); instead t_g has one copy per rule, linked by equality rows in a shallow tree
     # (copy 0 = sum of lambda, copy i = copy (i - 1) // _COPY_FANOUT), so every column stays
     # short and rounding can drift through only a few links. Same LP after substitution.
-    n_copy = len(rules) if size is None else 0
+    # With equality bands only (perfect balance) each lambda meets half as many rows and the
+    # copies measured slower (benchmarks/RESULTS.md): they are used for two-sided bands.
+    two_sided = any(rule.lower != rule.upper for rule in rules)
+    n_copy = len(rules) if size is None and two_sided else 0
     copy_id = n_x + n_lam + np.arange(g_n * n_copy).reshape(g_n, n_copy)
     if n_copy:
         chain = n_rows + np.arange(g_n * n_copy).reshape(g_n, n_copy)
