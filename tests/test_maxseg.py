@@ -106,6 +106,22 @@ def test_bracket_contains_the_supremum_and_closes_on_the_continuous_one():
     assert widths[2] < 2e-3
 
 
+@pytest.mark.parametrize("n_classes", [6, 8])
+def test_bracket_with_class_bands_contains_the_column_generation_maximum(n_classes):
+    # Column generation prices exact school compositions (a second method, exact at its
+    # Lagrangian gap); the cell bracket, whose LP carries each cell's size in linked copies,
+    # must enclose its value and return a witness inside every band.
+    black, white = GammaIncome.from_mean(24_600), GammaIncome.from_mean(52_100)
+    population = Population.gamma(black, white, 0.5, n_classes)
+    policy = Policy(0.2 / n_classes)
+    colgen = maximum_segregation(population, policy, method="colgen", gap=1e-8)
+    bracket = maximum_segregation(population, policy, method="bracket", gap=1e-6)
+    assert colgen.upper - colgen.lower <= 1e-8
+    assert bracket.lower - 1e-9 <= colgen.lower <= bracket.upper + 1e-9
+    assert bracket.upper - bracket.lower <= 1e-6
+    assert_witness_sound(bracket, population, policy)
+
+
 def test_lp_maximum_is_never_below_the_greedy_construction():
     black, white = GammaIncome.from_mean(31_700), GammaIncome.from_mean(68_100)
     population = Population.gamma(black, white, 0.3, 30)

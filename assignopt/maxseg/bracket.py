@@ -47,7 +47,9 @@ __all__ = [
 
 # The bracket LPs are highly degenerate: HiGHS's interior point method (with crossover to a
 # vertex) solved them 2-3x faster than its simplex (benchmarks/bench_maxseg.py).
-_BRACKET_OPTIONS = {"solver": "ipm"}
+_BRACKET_OPTIONS = {"solver": "ipm", "primal_feasibility_tolerance": 1e-9}
+#: Children of each copy of a cell's size in the bracket LP (see ``bracket_lp``).
+_COPY_FANOUT = 4
 #: Starting grid of the two-group bracket: 16 intervals of the Black share (and pi_b).
 TWO_GROUP_BREAKPOINTS = 17
 
@@ -96,8 +98,26 @@ def bracket_lp(
     hi.append(np.zeros(g_n * m))
     n_rows += g_n * m
     # Bands: lower_i t_g <= students of rule i's categories in g <= upper_i t_g,
-    # with t_g = sum_v lambda[g, v].
-    for rule in rules:
+    # with t_g = sum_v lambda[g, v]. Written with lambda directly, each lambda column would
+    # hold an entry in every band row of its cell (a dense column, slow for the interior
+    # point); instead t_g has one copy per rule, linked by equality rows in a shallow tree
+    # (copy 0 = sum of lambda, copy i = copy (i - 1) // _COPY_FANOUT), so every column stays
+    # short and rounding can drift through only a few links. Same LP after substitution.
+    # With equality bands only (perfect balance) each lambda meets half as many rows and the
+    # copies measured slower (benchmarks/RESULTS.md): they are used for two-sided bands.
+    two_sided = any(rule.lower != rule.upper for rule in rules)
+    n_copy = len(rules) if size is None and two_sided else 0
+    copy_id = n_x + n_lam + np.arange(g_n * n_copy).reshape(g_n, n_copy)
+    if n_copy:
+        chain = n_rows + np.arange(g_n * n_copy).reshape(g_n, n_copy)
+        add(chain, copy_id, 1.0)
+        add(np.broadcast_to(chain[:, :1], (g_n, m)), lam_id, -1.0)
+        parent = (np.arange(1, n_copy) - 1) // _COPY_FANOUT
+        add(chain[:, 1:], copy_id[:, parent], -1.0)
+        lo.append(np.zeros(g_n * n_copy))
+        hi.append(np.zeros(g_n * n_copy))
+        n_rows += g_n * n_copy
+    for i_rule, rule in enumerate(rules):
         cat = np.flatnonzero(rule.categories)
         bounds = (
             [(rule.lower, rule.upper)]
@@ -107,7 +127,10 @@ def bracket_lp(
         for coef, _ in bounds:
             r = n_rows + np.arange(g_n)
             add(np.broadcast_to(r[:, None, None], (g_n, m, cat.size)), x_id[:, :, cat], 1.0)
-            add(np.broadcast_to(r[:, None], (g_n, m)), lam_id, -coef)
+            if n_copy:
+                add(r, copy_id[:, i_rule], -coef)
+            else:
+                add(np.broadcast_to(r[:, None], (g_n, m)), lam_id, -coef)
             n_rows += g_n
         if rule.lower == rule.upper:
             lo.append(np.zeros(g_n))
@@ -115,7 +138,7 @@ def bracket_lp(
         else:
             lo += [np.zeros(g_n), np.full(g_n, -np.inf)]
             hi += [np.full(g_n, np.inf), np.zeros(g_n)]
-    n_cols = n_x + n_lam
+    n_cols = n_x + n_lam + g_n * n_copy
     integer = None
     if size is not None:
         # s_min k_g <= t_g <= s_max k_g with k_g schools of type g (integer).
