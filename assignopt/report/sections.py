@@ -208,7 +208,6 @@ def assignment_sections(
 def _features(geometry, crs, properties: Sequence[dict]) -> dict:
     """A GeoJSON FeatureCollection in EPSG:4326 of ``geometry`` with ``properties``."""
     import geopandas as gpd
-
     import shapely
 
     series = gpd.GeoSeries(geometry, crs=crs).to_crs("EPSG:4326")
