@@ -57,6 +57,26 @@ def segments(start: np.ndarray, end: np.ndarray) -> np.ndarray:
 
 def polygon_paths(geoms: np.ndarray) -> list[MplPath]:
     """One matplotlib path per (multi)polygon, holes included, for a single collection."""
+    try:
+        _, coords, (ring_offsets, *part_offsets) = shapely.to_ragged_array(
+            np.asarray(geoms, dtype=object)
+        )
+    except (ValueError, TypeError, AttributeError):  # points, lines, missing geometries
+        return _polygon_paths_one_by_one(geoms)
+    if coords.shape[1] != 2 or not part_offsets:
+        return _polygon_paths_one_by_one(geoms)
+    # Each geometry's rings, as positions into ring_offsets (through the part offsets).
+    bounds = part_offsets[-1]
+    for inner in reversed(part_offsets[:-1]):
+        bounds = inner[bounds]
+    codes = np.full(len(coords), MplPath.LINETO, dtype=MplPath.code_type)
+    codes[ring_offsets[:-1]] = MplPath.MOVETO
+    codes[ring_offsets[1:] - 1] = MplPath.CLOSEPOLY
+    starts, ends = ring_offsets[bounds[:-1]], ring_offsets[bounds[1:]]
+    return [MplPath(coords[a:b], codes[a:b]) for a, b in zip(starts, ends)]
+
+
+def _polygon_paths_one_by_one(geoms) -> list[MplPath]:
     paths = []
     for geom in geoms:
         parts = getattr(geom, "geoms", [geom]) if geom is not None else []
@@ -86,9 +106,15 @@ def share_scale(shares: np.ndarray, center: float, min_span: float = 0.05) -> tu
     return center - span, center + span
 
 
-def plot_assignment(result: AssignmentResult, path: str | Path, max_lines: int = 4000) -> Path:
-    """Map: neighborhoods shaded by Black share, flows as lines, schools sized by enrolment."""
-    hoods, schools = _layers(result)
+def plot_assignment(
+    result: AssignmentResult, path: str | Path, max_lines: int = 4000, layers=None
+) -> Path:
+    """Map: neighborhoods shaded by Black share, flows as lines, schools sized by enrolment.
+
+    ``layers`` are the (neighborhoods, schools) frames of ``_layers(result)`` when the caller
+    has them already.
+    """
+    hoods, schools = layers if layers is not None else _layers(result)
     share_col = f"{result.district.groups[0]}_share"
     fig = Figure(figsize=(9, 8))
     ax = fig.add_subplot()
@@ -204,7 +230,7 @@ def write_assignment(result: AssignmentResult, out_dir: str | Path) -> dict[str,
         frame.to_file(paths["geopackage"], layer=layer, driver="GPKG", **_BULK)
     schools.drop(columns="geometry").to_csv(paths["schools_csv"], index=False)
     flows.to_csv(paths["flows_csv"], index=False)
-    plot_assignment(result, paths["map"])
+    plot_assignment(result, paths["map"], layers=(hoods, schools))
     summary = result.summary()
     paths["summary_json"].write_text(json.dumps(summary, indent=2, default=float))
     paths["summary_md"].write_text(_markdown(summary))
