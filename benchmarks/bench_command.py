@@ -87,7 +87,11 @@ def run_once(district: Path, out: Path, checkout: str | None) -> tuple[float, fl
     command = [sys.executable, "-c", DRIVER, "assign", str(district), "--tolerance", "0.05"]
     command += ["--fixed-enrolment", "--out", str(out), "--json"]
     start = time.perf_counter()
-    done = subprocess.run(command, check=True, capture_output=True, text=True, env=env)
+    # From the output folder's parent: ``python -c`` puts the working folder ahead of
+    # PYTHONPATH, which would otherwise import whichever checkout the shell stands in.
+    done = subprocess.run(
+        command, check=True, capture_output=True, text=True, env=env, cwd=out.parent
+    )
     whole = time.perf_counter() - start
     summary = json.loads(done.stdout)
     if "error" in summary:
