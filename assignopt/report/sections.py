@@ -208,16 +208,59 @@ def assignment_sections(
 def _features(geometry, crs, properties: Sequence[dict]) -> dict:
     """A GeoJSON FeatureCollection in EPSG:4326 of ``geometry`` with ``properties``."""
     import geopandas as gpd
+    import shapely
 
-    layer = json.loads(gpd.GeoSeries(geometry, crs=crs).to_crs("EPSG:4326").to_json())
-    for feature, props in zip(layer["features"], properties, strict=True):
-        feature.pop("id", None)
-        feature["properties"] = props
-    return layer
+    series = gpd.GeoSeries(geometry, crs=crs).to_crs("EPSG:4326")
+    geoms = series.to_numpy()
+    properties = list(properties)
+    if len(geoms) != len(properties):
+        raise ValueError("one set of properties per geometry")
+    if len(geoms) == 0 or any(g is None or g.is_empty for g in geoms):
+        # The general (slower) path keeps GeoPandas' own output for these edge cases.
+        layer = json.loads(series.to_json())
+        for feature, props in zip(layer["features"], properties, strict=True):
+            feature.pop("id", None)
+            feature["properties"] = props
+        return layer
+    # Built directly (the same keys and numbers as GeoPandas' to_json, without its per-row
+    # round trip through a JSON string).
+    bounds = shapely.bounds(geoms).tolist()
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": props, "geometry": _geojson(geom), "bbox": box}
+            for geom, props, box in zip(geoms, properties, bounds)
+        ],
+        "bbox": series.total_bounds.tolist(),
+    }
+
+
+def _geojson(geom) -> dict | None:
+    """The GeoJSON geometry of a shapely geometry, numbers as floats (as ``mapping`` gives)."""
+    if geom is None:
+        return None
+    kind = geom.geom_type
+    if kind == "Point":
+        return {"type": kind, "coordinates": list(geom.coords[0]) if not geom.is_empty else []}
+    if kind == "LineString":
+        return {"type": kind, "coordinates": np.asarray(geom.coords).tolist()}
+    if kind == "Polygon":
+        return {"type": kind, "coordinates": _rings(geom)}
+    if kind == "MultiPolygon":
+        return {"type": kind, "coordinates": [_rings(part) for part in geom.geoms]}
+    import shapely.geometry
+
+    return json.loads(json.dumps(shapely.geometry.mapping(geom)))
+
+
+def _rings(polygon) -> list:
+    if polygon.is_empty:
+        return []
+    return [np.asarray(r.coords).tolist() for r in (polygon.exterior, *polygon.interiors)]
 
 
 def _flow_layer(result: AssignmentResult, origin: np.ndarray, dest: np.ndarray, crs, lines: int):
-    from shapely.geometry import LineString
+    from assignopt.spatial.output import segments
 
     per_pair = result.assigned.flows.sum(axis=1)
     n, s = np.nonzero(per_pair > 1e-6)
@@ -226,7 +269,7 @@ def _flow_layer(result: AssignmentResult, origin: np.ndarray, dest: np.ndarray, 
     n, s, weight = n[keep], s[keep], weight[keep]
     widths = 0.5 + 4.5 * weight / max(weight.max(), 1e-12) if weight.size else []
     return _features(
-        [LineString([origin[i], dest[j]]) for i, j in zip(n, s)],
+        segments(origin[n], dest[s]),
         crs,
         [{"weight": float(w)} for w in widths],
     )

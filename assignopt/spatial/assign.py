@@ -120,18 +120,23 @@ def assigned_schools(
     """
     per_pair = flows.sum(axis=1)  # (N, S)
     total = per_pair.sum(axis=1)
-    main, share, listing = [], np.zeros(len(per_pair)), []
-    for i, row in enumerate(per_pair):
-        used = np.flatnonzero(row > minimum)
-        if total[i] <= minimum or used.size == 0:
-            main.append("")
-            listing.append("")
-            continue
-        used = used[np.argsort(-row[used], kind="stable")]
-        main.append(str(school_names[used[0]]))
-        share[i] = row[used[0]] / total[i]
-        listing.append(";".join(f"{school_names[j]}:{row[j] / total[i]:.2f}" for j in used))
-    return main, share, listing
+    n = len(per_pair)
+    rows, cols = np.nonzero((per_pair > minimum) & (total > minimum)[:, None])
+    # Within each neighborhood: largest share first, ties in school order.
+    order = np.lexsort((cols, -per_pair[rows, cols], rows))
+    rows, cols = rows[order], cols[order]
+    fraction = per_pair[rows, cols] / total[rows]
+    starts = np.searchsorted(rows, np.arange(n + 1))
+    has = starts[1:] > starts[:-1]
+    first = starts[:-1][has]
+    names = np.asarray([str(name) for name in school_names], dtype=object)
+    main = np.full(n, "", dtype=object)
+    main[has] = names[cols[first]]
+    share = np.zeros(n)
+    share[has] = fraction[first]
+    pieces = (names[cols] + ":" + np.char.mod("%.2f", fraction).astype(object)).tolist()
+    listing = [";".join(pieces[a:b]) for a, b in zip(starts[:-1], starts[1:])]
+    return main.tolist(), share, listing
 
 
 def _gap(solution: TransportSolution) -> str:

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-from matplotlib.collections import LineCollection
+import shapely
+from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.figure import Figure
-from shapely.geometry import LineString
+from matplotlib.path import Path as MplPath
 
 from assignopt.plotting import save_figure
 from assignopt.spatial.assign import AssignmentResult
@@ -38,6 +39,61 @@ def _layers(result: AssignmentResult):
     return hoods, schools
 
 
+try:  # Arrow hands whole columns to GDAL at once; without pyarrow pyogrio writes row by row.
+    import pyarrow  # noqa: F401
+
+    _BULK: dict = {"engine": "pyogrio", "use_arrow": True}
+except ImportError:  # pragma: no cover - pyarrow is an optional speed-up
+    _BULK = {}
+
+
+def segments(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Straight two-point LineStrings from each point in ``start`` to its point in ``end``."""
+    if len(start) == 0:
+        return np.empty(0, dtype=object)
+    coords = np.stack([shapely.get_coordinates(start), shapely.get_coordinates(end)], axis=1)
+    return shapely.linestrings(coords)
+
+
+def polygon_paths(geoms: np.ndarray) -> list[MplPath]:
+    """One matplotlib path per (multi)polygon, holes included, for a single collection."""
+    try:
+        _, coords, (ring_offsets, *part_offsets) = shapely.to_ragged_array(
+            np.asarray(geoms, dtype=object)
+        )
+    except (ValueError, TypeError, AttributeError):  # points, lines, missing geometries
+        return _polygon_paths_one_by_one(geoms)
+    if coords.shape[1] != 2 or not part_offsets:
+        return _polygon_paths_one_by_one(geoms)
+    # Each geometry's rings, as positions into ring_offsets (through the part offsets).
+    bounds = part_offsets[-1]
+    for inner in reversed(part_offsets[:-1]):
+        bounds = inner[bounds]
+    codes = np.full(len(coords), MplPath.LINETO, dtype=MplPath.code_type)
+    codes[ring_offsets[:-1]] = MplPath.MOVETO
+    codes[ring_offsets[1:] - 1] = MplPath.CLOSEPOLY
+    starts, ends = ring_offsets[bounds[:-1]], ring_offsets[bounds[1:]]
+    return [MplPath(coords[a:b], codes[a:b]) for a, b in zip(starts, ends)]
+
+
+def _polygon_paths_one_by_one(geoms) -> list[MplPath]:
+    paths = []
+    for geom in geoms:
+        parts = getattr(geom, "geoms", [geom]) if geom is not None else []
+        rings = [
+            np.asarray(ring.coords)[:, :2]
+            for part in parts
+            if not part.is_empty
+            for ring in (part.exterior, *part.interiors)
+        ]
+        paths.append(
+            MplPath.make_compound_path(*(MplPath(r, closed=True) for r in rings))
+            if rings
+            else MplPath(np.empty((0, 2)))
+        )
+    return paths
+
+
 def share_scale(shares: np.ndarray, center: float, min_span: float = 0.05) -> tuple[float, float]:
     """A colour range symmetric about ``center`` that spans at least ``+-min_span``.
 
@@ -50,23 +106,37 @@ def share_scale(shares: np.ndarray, center: float, min_span: float = 0.05) -> tu
     return center - span, center + span
 
 
-def plot_assignment(result: AssignmentResult, path: str | Path, max_lines: int = 4000) -> Path:
-    """Map: neighborhoods shaded by Black share, flows as lines, schools sized by enrolment."""
-    hoods, schools = _layers(result)
+def plot_assignment(
+    result: AssignmentResult, path: str | Path, max_lines: int = 4000, layers=None
+) -> Path:
+    """Map: neighborhoods shaded by Black share, flows as lines, schools sized by enrolment.
+
+    ``layers`` are the (neighborhoods, schools) frames of ``_layers(result)`` when the caller
+    has them already.
+    """
+    hoods, schools = layers if layers is not None else _layers(result)
     share_col = f"{result.district.groups[0]}_share"
     fig = Figure(figsize=(9, 8))
     ax = fig.add_subplot()
-    hoods.plot(
-        ax=ax,
-        column=share_col,
+    shade = hoods[share_col].to_numpy(float)
+    areas = PathCollection(
+        polygon_paths(hoods.geometry.to_numpy()),
+        array=shade,
         cmap="Purples",
-        linewidth=0.2,
-        edgecolor="0.6",
-        legend=True,
-        legend_kwds={
-            "label": f"{result.district.groups[0]} share of students (neighborhood)",
-            "shrink": 0.6,
-        },
+        linewidths=0.2,
+        edgecolors="0.6",
+    )
+    areas.set_clim(float(shade.min()), float(shade.max()))
+    ax.add_collection(areas, autolim=False)
+    xmin, ymin, xmax, ymax = hoods.total_bounds
+    ax.update_datalim([(xmin, ymin), (xmax, ymax)])
+    ax.set_aspect("equal")
+    ax.autoscale_view()
+    fig.colorbar(
+        areas,
+        ax=ax,
+        shrink=0.6,
+        label=f"{result.district.groups[0]} share of students (neighborhood)",
     )
     origin = hoods.geometry.representative_point()
     school_pts = schools.geometry.representative_point()
@@ -144,7 +214,7 @@ def write_assignment(result: AssignmentResult, out_dir: str | Path) -> dict[str,
     dest = schools.geometry.representative_point().to_numpy()
     lines = gpd.GeoDataFrame(
         flows,
-        geometry=[LineString([origin[n], dest[s]]) for n, s in zip(n_idx, s_idx)],
+        geometry=segments(origin[n_idx], dest[s_idx]),
         crs=hoods.crs,
     )
     paths = {
@@ -156,12 +226,11 @@ def write_assignment(result: AssignmentResult, out_dir: str | Path) -> dict[str,
         "summary_md": out / "summary.md",
     }
     paths["geopackage"].unlink(missing_ok=True)
-    hoods.to_file(paths["geopackage"], layer="neighborhoods", driver="GPKG")
-    schools.to_file(paths["geopackage"], layer="schools", driver="GPKG")
-    lines.to_file(paths["geopackage"], layer="flows", driver="GPKG")
+    for layer, frame in (("neighborhoods", hoods), ("schools", schools), ("flows", lines)):
+        frame.to_file(paths["geopackage"], layer=layer, driver="GPKG", **_BULK)
     schools.drop(columns="geometry").to_csv(paths["schools_csv"], index=False)
     flows.to_csv(paths["flows_csv"], index=False)
-    plot_assignment(result, paths["map"])
+    plot_assignment(result, paths["map"], layers=(hoods, schools))
     summary = result.summary()
     paths["summary_json"].write_text(json.dumps(summary, indent=2, default=float))
     paths["summary_md"].write_text(_markdown(summary))
