@@ -31,6 +31,7 @@ import numpy as np
 from tqdm import tqdm
 
 from assignopt.errors import AssignoptError, InputError
+from assignopt.outputs import check_output_dir
 from assignopt.version import __version__
 
 __all__ = ["BatchOutcome", "cache_file_name", "job_key", "run_batch"]
@@ -318,11 +319,7 @@ def run_batch(
         seen: set[str] = set()
         repeated = next(job_id for job_id in ids if job_id in seen or seen.add(job_id))
         raise InputError(f"job ids must be unique; {repeated!r} appears more than once")
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"out_dir {str(out)!r} cannot be used as a folder ({exc})") from None
+    out = check_output_dir(out_dir, "out_dir")
     existing = {entry.name for entry in os.scandir(out)}
     outcome = BatchOutcome()
     common = hashlib.sha256()

@@ -15,7 +15,6 @@ named with its schools and columns. :func:`run_districts` reads a table or the N
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ from assignopt.errors import InputError, UndefinedIndexError
 from assignopt.indices import normalized_exposure
 from assignopt.maxseg import maximum_segregation, minimum_segregation
 from assignopt.nces import NCES_GROUPS
+from assignopt.outputs import check_output_dir
 from assignopt.policy import Policy
 from assignopt.population import Population
 from assignopt.reassign import (
@@ -435,19 +435,6 @@ def _nces_groups(groups: Sequence[str] | None) -> dict[str, str] | None:
     return chosen
 
 
-def _writable_folder(out_dir: str | Path) -> Path:
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"out_dir {str(out)!r} is a file, not a folder")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"out_dir {str(out)!r} cannot be created ({exc.strerror})") from None
-    if not os.access(out, os.W_OK):
-        raise InputError(f"out_dir {str(out)!r} is not writable")
-    return out
-
-
 def run_districts(
     schools: str | Path,
     tolerance: float,
@@ -515,7 +502,7 @@ def run_districts(
         an unusable ``out_dir``, bad ``workers`` or ``tolerance``, an unreachable scheduler, or
         when every district fails.
     """
-    out = _writable_folder(out_dir)
+    out = check_output_dir(out_dir, "out_dir")
     path = Path(schools)
     failures: dict[str, str] = {}
     exclusions = None

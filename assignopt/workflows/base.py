@@ -11,15 +11,14 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
-import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from assignopt.errors import InputError
+from assignopt.outputs import check_output_dir, check_output_file
 from assignopt.workflows.requests import Request
 
 __all__ = [
@@ -68,49 +67,6 @@ class Result:
     def write(self, folder: str | Path) -> dict[str, Path]:
         """Write the job's files into ``folder``; returns them by kind (none by default)."""
         return self.files
-
-
-def check_output_dir(path: str | Path) -> Path:
-    """Refuse an output folder that cannot be written, before anything is computed.
-
-    Raises
-    ------
-    InputError
-        If ``path`` is a file, lies inside a file, or cannot be created or written.
-    """
-    path = Path(path)
-    for parent in (path, *path.parents):
-        if parent.exists():
-            if not parent.is_dir():
-                where = "is a file" if parent == path else f"lies inside the file {parent}"
-                raise InputError(f"output folder {path} {where}; choose a folder")
-            break
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-test-"):
-            pass
-    except OSError as exc:
-        raise InputError(f"output folder {path} cannot be written ({exc.strerror})") from None
-    return path
-
-
-def check_output_file(path: str | Path) -> Path:
-    """Refuse an output file whose folder is missing or that cannot be written, before work.
-
-    Raises
-    ------
-    InputError
-        If the folder does not exist, ``path`` is a folder, or it cannot be written.
-    """
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise InputError(f"output file {path} is a folder; give a file name")
-    if not folder.is_dir():
-        raise InputError(f"output file {path}: folder {folder} does not exist")
-    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise InputError(f"output file {path} cannot be written (permission denied)")
-    return path
 
 
 @contextlib.contextmanager
