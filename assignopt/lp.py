@@ -28,6 +28,7 @@ __all__ = [
     "LPSolution",
     "LinearProgram",
     "highs_available",
+    "add_highs_columns",
     "highs_model",
     "new_highs",
     "solve",
@@ -256,6 +257,21 @@ def highs_model(
             for flag in integer
         ]
     return model
+
+
+def add_highs_columns(highs, cost: np.ndarray, block: sp.csc_matrix) -> None:
+    """Append the columns of ``block`` (rows of the live model, bounds ``[0, inf)``)."""
+    m = block.shape[1]
+    highs.addCols(
+        m,
+        np.asarray(cost, dtype=float),
+        np.zeros(m),
+        np.full(m, np.inf),
+        block.nnz,
+        block.indptr[:-1].astype(np.int32),
+        block.indices.astype(np.int32),
+        block.data,
+    )
 
 
 def new_highs(time_limit: float | None = None, options: dict | None = None):

@@ -151,8 +151,14 @@ def test_network_names_the_school_a_travel_cap_starves():
 
 def test_network_refuses_what_is_not_a_network():
     supply, cap, km, bands = instance(0, n=30, s=4)
-    with pytest.raises(InputError, match="fixed enrolment"):
-        transport_assignment(supply, np.ceil(cap * 1.1), km, bands, solver="ortools")
+    with pytest.raises(InputError, match="networkx solver balances income only with fixed"):
+        transport_assignment(supply, np.ceil(cap * 1.1), km, bands, solver="networkx")
+    # OR-Tools takes a band on a free enrolment through the LP its network seeds
+    # (assignopt.spatial.seeded), with the dense LP's optimum.
+    seeded = transport_assignment(supply, np.ceil(cap * 1.1), km, bands, solver="ortools")
+    dense = transport_assignment(supply, np.ceil(cap * 1.1), km, bands, method="dense")
+    assert seeded.solver == "ortools + highs (seeded pricing)"
+    assert seeded.objective_km == pytest.approx(dense.objective_km, rel=1e-9)
     with pytest.raises(InputError, match="whole numbers"):
         transport_by_network(supply + 0.5, km, seat_model(cap + 100, [], 2, False))
 
@@ -163,4 +169,4 @@ def test_auto_takes_the_network_for_large_fixed_seat_districts(monkeypatch):
     fixed = transport_assignment(supply, cap, km, bands, fixed_enrolment=True)
     assert fixed.solver.startswith("ortools")
     free = transport_assignment(supply, np.ceil(cap * 1.1), km, bands)
-    assert free.solver == "highs (pricing)"
+    assert free.solver == "ortools + highs (seeded pricing)"

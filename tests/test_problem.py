@@ -22,15 +22,17 @@ def problem(**kw):
     return TransportProblem(**{**base, **kw})
 
 
-def test_registry_names_six_backends_and_their_forms():
+def test_registry_names_seven_backends_and_their_forms():
     assert set(backends()) == {
         "dense-lp",
         "milp",
         "networkx",
         "ortools-network",
         "ortools-scaled",
+        "ortools-seeded",
         "highs-pricing",
     }
+    assert "free_enrolment_bands" in backend("ortools-seeded").supports
     assert "fractional" in backend("ortools-scaled").supports
     assert "whole_neighborhoods" in backend("milp").supports
     assert "whole_neighborhoods" not in backend("dense-lp").supports
@@ -62,12 +64,14 @@ def test_dispatch_by_form_and_size(monkeypatch):
     assert choose_backend(whole).name == "milp"
     assert choose_backend(small, method="pricing").name == "highs-pricing"
     # Beyond PRICING_MIN_PAIRS pairs (4 here): a network form goes to OR-Tools when it is
-    # installed, a band on a free enrolment to HiGHS pricing, whole neighborhoods stay a MILP.
+    # installed, a band on a free enrolment to the LP the network seeds (HiGHS pricing without
+    # OR-Tools), whole neighborhoods stay a MILP.
     monkeypatch.setattr(transport, "PRICING_MIN_PAIRS", 3)
     fixed = problem(bands=[(POOR, 0.4, 0.6)], fixed_enrolment=True)
     network = backend("ortools-network").available()
     assert choose_backend(fixed).name == ("ortools-network" if network else "highs-pricing")
-    assert choose_backend(small).name == "highs-pricing"
+    seeded = backend("ortools-seeded").available()
+    assert choose_backend(small).name == ("ortools-seeded" if seeded else "highs-pricing")
     assert choose_backend(whole).name == "milp"
     assert choose_backend(small, "cbc").name == "dense-lp"
 
@@ -99,7 +103,7 @@ def test_a_registered_backend_is_dispatched_to(monkeypatch):
     assert calls == [("highs", 3.0)]
     assert "stub" not in backends()  # the registry itself was untouched
     register(backend("dense-lp"))  # re-registering under the same name replaces it
-    assert len(backends()) == 6
+    assert len(backends()) == 7
 
 
 def test_messages_name_the_users_ids():

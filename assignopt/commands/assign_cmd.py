@@ -28,7 +28,8 @@ from assignopt.solver_names import ASSIGNMENT_SOLVERS
     default="highs",
     show_default=True,
     help="With highs, districts beyond 50,000 neighborhood-school pairs go to the OR-Tools "
-    "min-cost flow (fixed enrolment or no band; the 'fast' extra) or to HiGHS pricing.",
+    "min-cost flow (the 'fast' extra; with a band and spare seats it seeds a small HiGHS LP) "
+    "or, without OR-Tools, to HiGHS pricing.",
 )
 @click.option(
     "--fixed-enrolment",

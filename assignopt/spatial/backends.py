@@ -40,7 +40,7 @@ class Backend:
     ----------
     name : str
         Registry key (``dense-lp``, ``milp``, ``networkx``, ``ortools-network``,
-        ``ortools-scaled``, ``highs-pricing``).
+        ``ortools-scaled``, ``ortools-seeded``, ``highs-pricing``).
     solvers : tuple of str
         Solver names (as users write them) this backend answers to.
     method : str
@@ -141,18 +141,17 @@ def _ortools_available() -> bool:
 
 
 def _pricing(problem, solver, time_limit):
-    from assignopt.spatial.pricing import transport_by_pricing
+    from assignopt.spatial.pricing import solve_by_pricing
 
-    return transport_by_pricing(
-        problem.supply,
-        problem.capacity,
-        problem.km,
-        problem.bands,
-        fixed_enrolment=problem.fixed_enrolment,
-        allowed=problem.allowed,
-        time_limit=time_limit,
-        labels=problem.labels,
-    )
+    return solve_by_pricing(problem, time_limit)
+
+
+def _seeded(problem, solver, time_limit):
+    if problem.fixed_enrolment:  # seat bounds on several classes: the LP as it stands
+        return _pricing(problem, solver, time_limit)
+    from assignopt.spatial.seeded import transport_by_seeded_pricing
+
+    return transport_by_seeded_pricing(problem, time_limit=time_limit)
 
 
 def _highs_available() -> bool:
@@ -185,6 +184,19 @@ register(
         _ortools,
         _scaled_available,
         "the scaled network path needs OR-Tools (pip install 'assignopt[fast]') and highspy",
+    )
+)
+register(
+    Backend(
+        "ortools-seeded",
+        ("ortools", "highs"),
+        "network",
+        frozenset(
+            {"split", "travel_cap", "fractional", "free_enrolment_bands", "multi_class_bands"}
+        ),
+        _seeded,
+        _scaled_available,
+        "the seeded path needs OR-Tools (pip install 'assignopt[fast]') and highspy",
     )
 )
 register(

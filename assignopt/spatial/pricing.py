@@ -19,15 +19,41 @@ import numpy as np
 import scipy.sparse as sp
 
 from assignopt.errors import InfeasibleError, SolverError, TimeLimitError
-from assignopt.lp import highs_model, new_highs
-from assignopt.spatial.problem import ClassBand, Labels, TransportSolution, school_rows
+from assignopt.lp import add_highs_columns, highs_model, new_highs
+from assignopt.spatial.problem import (
+    ClassBand,
+    Labels,
+    TransportProblem,
+    TransportSolution,
+    school_rows,
+)
 
-__all__ = ["transport_by_pricing"]
+__all__ = ["solve_by_pricing", "transport_by_pricing"]
 
 log = logging.getLogger(__name__)
 
 # Neighborhoods priced at once (bounds the temporary arrays).
 PRICE_BLOCK = 8192
+
+
+def solve_by_pricing(
+    problem: TransportProblem, time_limit: float | None = None, **options
+) -> TransportSolution:
+    """:func:`transport_by_pricing` of a :class:`~assignopt.spatial.problem.TransportProblem`.
+
+    ``options`` go to :func:`transport_by_pricing` (``initial``, ``first_solver``, ...).
+    """
+    return transport_by_pricing(
+        problem.supply,
+        problem.capacity,
+        problem.km,
+        problem.bands,
+        fixed_enrolment=problem.fixed_enrolment,
+        allowed=problem.allowed,
+        time_limit=time_limit,
+        labels=problem.labels,
+        **options,
+    )
 
 
 def transport_by_pricing(
@@ -111,6 +137,7 @@ def transport_by_pricing(
         )
 
     if initial is None:
+        nearest = min(nearest, s)
         order = np.argsort(np.where(blocked, np.inf, km), axis=1, kind="stable")[:, :nearest]
         arc_n = np.repeat(np.arange(n), nearest * k)
         arc_k = np.tile(np.repeat(np.arange(k), nearest), n)
@@ -196,17 +223,7 @@ def transport_by_pricing(
         if new_n.size == 0:
             break
         active[new_n, new_k, new_s] = True
-        block = columns(new_n, new_k, new_s)
-        highs.addCols(
-            new_n.size,
-            km[new_n, new_s],
-            np.zeros(new_n.size),
-            np.full(new_n.size, np.inf),
-            block.nnz,
-            block.indptr[:-1].astype(np.int32),
-            block.indices.astype(np.int32),
-            block.data,
-        )
+        add_highs_columns(highs, km[new_n, new_s], columns(new_n, new_k, new_s))
         all_n.append(new_n)
         all_k.append(new_k)
         all_s.append(new_s)

@@ -31,7 +31,7 @@ from assignopt.spatial.netflow import (
     seat_model,
     transport_by_network,
 )
-from assignopt.spatial.pricing import transport_by_pricing
+from assignopt.spatial.pricing import solve_by_pricing
 from assignopt.spatial.problem import TransportProblem, TransportSolution, seat_bounds
 
 __all__ = ["transport_by_scaled_network"]
@@ -111,18 +111,7 @@ def transport_by_scaled_network(
     initial, seeded = _network_seed(
         problem, lower, upper, enrol_min, enrol_max, scale, margin_km, units_per_km
     )
-    solution = transport_by_pricing(
-        supply,
-        capacity,
-        problem.km,
-        problem.bands,
-        fixed_enrolment=problem.fixed_enrolment,
-        allowed=problem.allowed,
-        time_limit=time_limit,
-        labels=problem.labels,
-        initial=initial,
-        first_solver="simplex",
-    )
+    solution = solve_by_pricing(problem, time_limit, initial=initial, first_solver="simplex")
     solution.solver = "ortools + highs (scaled network, pricing)"
     solution.formulation = f"{solution.formulation}; {seeded}"
     solution.seconds = time.perf_counter() - start

@@ -97,9 +97,10 @@ def transport_assignment(
         Each school's share of the classes in ``mask`` must lie in [lower, upper]. None or an
         empty list: no income policy (nearest school subject to capacities).
     solver : {"highs", "cbc", "pulp-highs", "networkx", "ortools"}
-        ``networkx`` and ``ortools`` (the min-cost flow of
-        :mod:`assignopt.spatial.netflow`) need ``fixed_enrolment`` (or no bands) and whole
-        numbers of students; ``ortools`` also takes a travel cap.
+        ``networkx`` (its min-cost flow) needs ``fixed_enrolment`` (or no bands) and whole
+        numbers of students; ``ortools`` (the min-cost flow of
+        :mod:`assignopt.spatial.netflow`, with HiGHS for fractional data and for a band on a
+        free enrolment) takes every form but whole neighborhoods, and a travel cap.
     fixed_enrolment : bool
         Every school enrols exactly its capacity (capacities must sum to enrolment).
     time_limit : float, optional
@@ -115,7 +116,8 @@ def transport_assignment(
         prices negative (exact; :mod:`assignopt.spatial.pricing`). ``auto``, beyond
         ``PRICING_MIN_PAIRS`` neighborhood-school pairs with the default solver, uses the
         OR-Tools min-cost flow when the problem is a network (fixed seats or no bands, whole
-        students) and OR-Tools is installed, and HiGHS pricing otherwise (either enrolment).
+        students) and OR-Tools is installed, the LP that network seeds for a band on a free
+        enrolment (:mod:`assignopt.spatial.seeded`), and HiGHS pricing otherwise.
     labels : Labels, optional
         Neighborhood ids, school and class names, for messages.
 
