@@ -38,6 +38,7 @@ CASES = {
     "band-free": ([(10_000, 300), (50_000, 500)], ["ours", "fixed"]),
     "large": ([(50_000, 2_000)], ["ours"]),
     "large-band": ([(50_000, 2_000)], ["ours"]),
+    "large-band-free": ([(50_000, 2_000)], ["ours"]),
 }
 
 
@@ -50,7 +51,7 @@ def problem(case: str, n: int, s: int):
         return supply, cap, km, []
     if case == "balance":
         return supply, cap, km, [(poor, rate, rate)]
-    if case == "band-free":
+    if case in ("band-free", "large-band-free"):
         return supply, np.ceil(cap * 1.1), km, bands
     return supply, cap, km, bands  # band-fixed, large-band: capacities equal to enrolment
 

@@ -51,6 +51,7 @@ __all__ = [
     "NetworkDuals",
     "SeatModel",
     "network_available",
+    "network_seed",
     "network_solution",
     "seat_model",
     "transport_by_network",
@@ -208,17 +209,73 @@ def network_solution(
     then ``unproven``). ``units_per_km`` sets the integer cost unit (millimetres by default;
     a coarser unit is faster and enough for such a start). The potentials are in that unit.
     """
+    start = time.perf_counter()
+    km = np.asarray(km, float)
+    allowed = np.ones(km.shape, bool) if allowed is None else np.asarray(allowed, bool)
+    result, log_levels, supply_i = _solve_levels(
+        supply, km, seats, allowed, levels, delta_km, labels, prove, units_per_km
+    )
+    n, k = supply_i.shape
+    s = km.shape[1]
+    fixed = bool(np.array_equal(seats.enrol_min, seats.enrol_max))
+    flows = np.zeros((n, k, s))
+    src, school, amount = result.flows
+    flows[src // k, src % k, school] = amount
+    gap = _certified_gap(flows, supply_i, km, allowed, seats, result.potentials, units_per_km)
+    solution = TransportSolution.from_flows(
+        flows,
+        km,
+        "optimal" if prove else "unproven",
+        "ortools (network, pricing)",
+        start,
+        f"{'fixed seats' if fixed else 'enrolment up to capacity'} as a min-cost flow; levels: "
+        f"{', '.join(log_levels)}; {result.n_arcs:,} arcs of "
+        f"{n * k * s:,}; min reduced cost {result.min_reduced} mm; certified gap "
+        f"{gap:.1e}",
+        gap=gap,
+    )
+    return solution, NetworkDuals(*result.potentials)
+
+
+def network_seed(
+    supply: np.ndarray,
+    km: np.ndarray,
+    seats: SeatModel,
+    *,
+    allowed: np.ndarray | None = None,
+    labels: Labels | None = None,
+    units_per_km: int = 1000,
+) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], NetworkDuals]:
+    """A near-optimal flow as a start for an exact LP: the arcs it uses and its potentials.
+
+    The levels of :func:`network_solution` with ``prove=False``, without the dense flow
+    array or its certificate (which the caller's own proof replaces).
+
+    Returns
+    -------
+    (neighborhoods, classes, schools), NetworkDuals
+        The arcs carrying students, and the potentials (in ``1 / units_per_km`` km).
+    """
+    km = np.asarray(km, float)
+    allowed = np.ones(km.shape, bool) if allowed is None else np.asarray(allowed, bool)
+    result, _, supply_i = _solve_levels(
+        supply, km, seats, allowed, 3, None, labels, False, units_per_km
+    )
+    k = supply_i.shape[1]
+    src, school, amount = result.flows
+    used = amount > 0
+    return (src[used] // k, src[used] % k, school[used]), NetworkDuals(*result.potentials)
+
+
+def _solve_levels(supply, km, seats, allowed, levels, delta_km, labels, prove, units_per_km):
+    """The multilevel solve: the finest level's result, the level log, whole students."""
     if not network_available():
         raise InputError(
             "the network solver needs OR-Tools: pip install 'assignopt[fast]' (or use the LP)"
         )
-    start = time.perf_counter()
     labels = labels or Labels()
     supply_i = check_whole(supply, "students", "network")
-    km = np.asarray(km, float)
     n, k = supply_i.shape
-    s = km.shape[1]
-    allowed = np.ones((n, s), bool) if allowed is None else np.asarray(allowed, bool)
     _check_seats(supply_i, seats, labels)
     check_reach(supply_i, allowed, labels)
     cost = np.rint(km * units_per_km).astype(np.int64)
@@ -235,15 +292,14 @@ def network_solution(
     support = None  # arcs carrying students one level up
     up_label = None  # neighborhood -> cluster one level up
     log = []
-    fixed = bool(np.array_equal(seats.enrol_min, seats.enrol_max))
-    for label in [*clusters, None]:
+    coarse = _coarse_levels(supply_i, km, allowed if capped else None, clusters, units_per_km)
+    for label, data in zip([*clusters, None], [*coarse, None], strict=True):
         final = label is None
         if final:
             lv_supply, lv_cost = supply_i, cost
             label = np.arange(n)
         else:
-            reach = allowed if capped else None
-            lv_supply, lv_cost = _coarsen(supply_i, km, reach, label, units_per_km)
+            lv_supply, lv_cost = data
         up = None
         if up_label is not None:
             up = np.empty(lv_supply.shape[0], np.int64)
@@ -260,23 +316,7 @@ def network_solution(
         potentials = result.sink_potentials
         support = result.support
         up_label = label
-    flows = np.zeros((n, k, s))
-    src, school, amount = result.flows
-    flows[src // k, src % k, school] = amount
-    gap = _certified_gap(flows, supply_i, km, allowed, seats, result.potentials, units_per_km)
-    solution = TransportSolution.from_flows(
-        flows,
-        km,
-        "optimal" if prove else "unproven",
-        "ortools (network, pricing)",
-        start,
-        f"{'fixed seats' if fixed else 'enrolment up to capacity'} as a min-cost flow; levels: "
-        f"{', '.join(log)}; {result.n_arcs:,} arcs of "
-        f"{n * k * s:,}; min reduced cost {result.min_reduced} mm; certified gap "
-        f"{gap:.1e}",
-        gap=gap,
-    )
-    return solution, NetworkDuals(*result.potentials)
+    return result, log, supply_i
 
 
 def _check_seats(supply: np.ndarray, seats: SeatModel, labels: Labels) -> None:
@@ -328,26 +368,46 @@ def _cluster_labels(cost: np.ndarray, levels: int) -> list[np.ndarray]:
     return kept[::-1]
 
 
-def _coarsen(supply, km, allowed, label, units_per_km=MM_PER_KM):
-    """Summed students and student-weighted mean distances (mm) of each cluster.
+def _coarse_levels(supply, km, allowed, clusters, units_per_km=MM_PER_KM):
+    """Each cluster level's summed students and student-weighted mean distances, coarse to fine.
 
-    With a travel cap (``allowed`` not None) a cluster reaches a school if any member does,
-    and its distance is the mean over those members.
+    Means are in integer ``units_per_km``. With a travel cap (``allowed`` not None) a cluster
+    reaches a school if any member does, and its distance is the mean over those members.
+    Levels nest (a cluster of the nearest school is a union of clusters of the nearest two), so
+    only the finest reads the N x S distances; each coarser level sums the next finer one.
     """
-    n = label.size
+    if not clusters:
+        return []
+    n, k = supply.shape
+    label = clusters[-1]
     count = int(label.max()) + 1
     weight = supply.sum(axis=1) + 1e-9
     member = sp.csr_matrix((weight, (label, np.arange(n))), shape=(count, n))
-    coarse_supply = np.zeros((count, supply.shape[1]), np.int64)
-    np.add.at(coarse_supply, label, supply)
+    students = np.zeros((count, k), np.int64)
+    np.add.at(students, label, supply)
     if allowed is None:
-        mean_km = (member @ km) / np.asarray(member.sum(axis=1))
-        return coarse_supply, np.rint(mean_km * units_per_km).astype(np.int64)
-    weight_reach = member @ allowed.astype(float)
-    mean_km = (member @ np.where(allowed, km, 0.0)) / np.maximum(weight_reach, 1e-300)
-    cost = np.rint(mean_km * units_per_km).astype(np.int64)
-    cost[weight_reach <= 0] = FORBIDDEN
-    return coarse_supply, cost
+        weighted_km = member @ km
+        reach = np.asarray(member.sum(axis=1))  # (count, 1): every school in reach
+    else:
+        weighted_km = member @ np.where(allowed, km, 0.0)
+        reach = member @ allowed.astype(float)
+    levels = []
+    for coarser in reversed(clusters):
+        if coarser is not label:  # sum the finer clusters into this level's
+            parent = np.empty(count, np.int64)
+            parent[label] = coarser
+            count = int(coarser.max()) + 1
+            into = sp.csr_matrix((np.ones(parent.size), (parent, np.arange(parent.size))))
+            weighted_km, reach = into @ weighted_km, into @ reach
+            summed = np.zeros((count, k), np.int64)
+            np.add.at(summed, parent, students)
+            students, label = summed, coarser
+        mean_km = weighted_km / np.maximum(reach, 1e-300)
+        cost = np.rint(mean_km * units_per_km).astype(np.int64)
+        if allowed is not None:
+            cost[reach <= 0] = FORBIDDEN
+        levels.append((students, cost))
+    return levels[::-1]
 
 
 def _initial_arcs(supply, cost, potentials, delta, support, up, n_nearest):

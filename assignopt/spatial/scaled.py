@@ -7,7 +7,7 @@ the problem, and rounding them changes it. Here they are handled in two steps:
 1. **Scaled network.** Students and seat limits are counted in units of ``1 / scale`` of a
    student and rounded *outward* (lower limits down, upper limits up, by at most one unit):
    a relaxation, so it is feasible whenever the problem is. Its min-cost flow
-   (:func:`~assignopt.spatial.netflow.network_solution`) gives node potentials.
+   (:func:`~assignopt.spatial.netflow.network_seed`) gives node potentials.
 2. **Exact LP from the priced arcs.** The arcs within ``margin_mm`` of each neighborhood
    class's best reduced distance under those potentials (typically a little more than one
    per neighborhood and class) seed :func:`~assignopt.spatial.pricing.transport_by_pricing`
@@ -27,12 +27,13 @@ from assignopt.errors import InfeasibleError, SolverError
 from assignopt.spatial.netflow import (
     MM_PER_KM,
     SeatModel,
-    network_solution,
+    network_seed,
     seat_model,
     transport_by_network,
 )
 from assignopt.spatial.pricing import solve_by_pricing
 from assignopt.spatial.problem import TransportProblem, TransportSolution, seat_bounds
+from assignopt.spatial.seeded import solve_contested
 
 __all__ = ["transport_by_scaled_network"]
 
@@ -111,6 +112,20 @@ def transport_by_scaled_network(
     initial, seeded = _network_seed(
         problem, lower, upper, enrol_min, enrol_max, scale, margin_km, units_per_km
     )
+    solution = None
+    if initial is not None:
+        # The LP of the sources the network leaves with a choice; the rest are loads.
+        nb, cls, school = initial
+        solution = solve_contested(
+            problem,
+            (nb * problem.n_classes + cls, school),
+            start=start,
+            seed=seeded,
+            solver="ortools + highs (scaled network, pricing)",
+            time_limit=time_limit,
+        )
+        if solution is not None:
+            return solution
     solution = solve_by_pricing(problem, time_limit, initial=initial, first_solver="simplex")
     solution.solver = "ortools + highs (scaled network, pricing)"
     solution.formulation = f"{solution.formulation}; {seeded}"
@@ -130,13 +145,12 @@ def _network_seed(problem, lower, upper, enrol_min, enrol_max, scale, margin_km,
     )
     scaled_supply = _round_keeping_totals(supply * scale)
     try:
-        network, duals = network_solution(
+        used, duals = network_seed(
             scaled_supply,
             problem.km,
             seats,
             allowed=problem.allowed,
             labels=problem.labels,
-            prove=False,
             units_per_km=units_per_km,
         )
     except InfeasibleError:
@@ -153,7 +167,6 @@ def _network_seed(problem, lower, upper, enrol_min, enrol_max, scale, margin_km,
             problem, duals.sink, units_per_km, int(round(margin_km * units_per_km))
         )
         # With the arcs the network used (feasible for its relaxation, near feasible here).
-        used = np.nonzero(network.flows)
         n_k_s = (problem.n_neighborhoods, problem.n_classes, problem.n_schools)
         arc = np.unique(
             np.concatenate([np.ravel_multi_index(near, n_k_s), np.ravel_multi_index(used, n_k_s)])

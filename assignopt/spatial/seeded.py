@@ -2,7 +2,7 @@
 
 A band on a free enrolment bounds a ratio of two flows into one school, so the problem is not
 a network; but it is close to one. The min-cost flow of the same district without the bands
-(:func:`~assignopt.spatial.netflow.network_solution`, enrolment up to capacity) gives each
+(:func:`~assignopt.spatial.netflow.network_seed`, enrolment up to capacity) gives each
 school a potential, and with it each neighborhood a reduced distance to every school. Most
 neighborhoods have one school clearly best; only those whose best and next schools are within
 ``delta`` of each other are *contested*.
@@ -37,7 +37,7 @@ from assignopt.errors import InfeasibleError, SolverError, TimeLimitError
 from assignopt.lp import add_highs_columns, highs_model, new_highs
 from assignopt.spatial.problem import TransportProblem, TransportSolution, school_rows
 
-__all__ = ["transport_by_seeded_pricing"]
+__all__ = ["near_arcs", "solve_contested", "transport_by_seeded_pricing"]
 
 log = logging.getLogger(__name__)
 
@@ -95,9 +95,20 @@ def transport_by_seeded_pricing(
         school_potential = None
     share = contested_share
     while school_potential is not None:
-        solver = _SeededLP(problem, school_potential, share, time_limit)
-        if solver.solve_first():
-            return solver.price(start, add_per_row, max_rounds)
+        arcs = near_arcs(problem, school_potential, share)
+        seed = f"seeded by the network without bands (share {share:.0%})"
+        solution = solve_contested(
+            problem,
+            arcs,
+            start=start,
+            seed=seed,
+            solver="ortools + highs (seeded pricing)",
+            time_limit=time_limit,
+            add_per_row=add_per_row,
+            max_rounds=max_rounds,
+        )
+        if solution is not None:
+            return solution
         if share >= 1.0:
             break
         share = min(1.0, 2 * share)
@@ -105,9 +116,33 @@ def transport_by_seeded_pricing(
     return solve_by_pricing(problem, time_limit)
 
 
+def solve_contested(
+    problem: TransportProblem,
+    arcs: tuple[np.ndarray, np.ndarray],
+    *,
+    start: float,
+    seed: str,
+    solver: str,
+    time_limit: float | None = None,
+    add_per_row: int = 2,
+    max_rounds: int = 200,
+) -> TransportSolution | None:
+    """The exact optimum from starting arcs, or None if their reduced LP is infeasible.
+
+    ``arcs`` are ``(source, school)`` with source ``neighborhood * K + class``; a source with
+    one arc is uncontested (its students a constant load on its school's rows). Either
+    enrolment: the school rows are :func:`~assignopt.spatial.problem.school_rows`. ``seed``
+    and ``solver`` name the start and the path in the solution.
+    """
+    lp = _ContestedLP(problem, *arcs, time_limit)
+    if not lp.solve_first():
+        return None
+    return lp.price(start, add_per_row, max_rounds, seed, solver)
+
+
 def _seed_potentials(problem: TransportProblem) -> np.ndarray:
     """School potentials (km) of the min-cost flow without bands, enrolment up to capacity."""
-    from assignopt.spatial.netflow import network_solution, seat_model
+    from assignopt.spatial.netflow import network_seed, seat_model
 
     students = problem.supply.sum(axis=1, keepdims=True)
     capacity = problem.capacity
@@ -118,26 +153,62 @@ def _seed_potentials(problem: TransportProblem) -> np.ndarray:
         if short > 0:
             capacity[np.argmax(capacity)] += short
     seats = seat_model(capacity, [], 1, False, problem.labels)
-    _, duals = network_solution(
-        students,
-        problem.km,
-        seats,
-        allowed=problem.allowed,
-        prove=False,
-        units_per_km=1000,
-        labels=problem.labels,
+    _, duals = network_seed(
+        students, problem.km, seats, allowed=problem.allowed, labels=problem.labels
     )
     return duals.sink[:, 0] / 1000.0
 
 
-class _SeededLP:
+def near_arcs(
+    problem: TransportProblem, potential: np.ndarray, share: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each source's arcs within ``delta`` of its best reduced distance ``km - potential``.
+
+    ``delta`` is the gap (second best minus best) below which ``share`` of the neighborhoods
+    with students fall; with ``share`` 1 every such neighborhood has at least two arcs.
+    """
+    n, k = problem.supply.shape
+    s = problem.n_schools
+    flat = problem.supply.ravel()
+    blocked = None if problem.allowed.all() else ~problem.allowed
+
+    def reduced(b0: int) -> np.ndarray:
+        red = problem.km[b0 : b0 + BLOCK] - potential[None, :]
+        if blocked is not None:
+            red = np.where(blocked[b0 : b0 + BLOCK], np.inf, red)
+        return red
+
+    best = np.empty(n)
+    gap = np.empty(n)
+    for b0 in range(0, n, BLOCK):
+        red = reduced(b0)
+        two = np.partition(red, 1, axis=1)[:, :2] if s > 1 else np.c_[red, red + np.inf]
+        best[b0 : b0 + BLOCK], gap[b0 : b0 + BLOCK] = two[:, 0], two[:, 1] - two[:, 0]
+    live_rows = flat.reshape(n, k).sum(axis=1) > 0
+    finite = gap[live_rows & np.isfinite(gap)]
+    delta = float(np.quantile(finite, min(share, 1.0))) if finite.size else 0.0
+    if share >= 1.0:
+        delta = max(delta, 0.0) * 1.0000001 + 1e-12
+    rows, schools = [], []
+    for b0 in range(0, n, BLOCK):
+        r, j = np.nonzero(reduced(b0) <= best[b0 : b0 + BLOCK, None] + delta)
+        rows.append(b0 + r)
+        schools.append(j)
+    rows, schools = np.concatenate(rows), np.concatenate(schools)
+    src = (rows[:, None] * k + np.arange(k)[None, :]).ravel()
+    school = np.repeat(schools, k)
+    keep = flat[src] > 0
+    return src[keep], school[keep]
+
+
+class _ContestedLP:
     """The reduced LP of the contested sources, kept live in HiGHS across pricing rounds."""
 
     def __init__(
         self,
         problem: TransportProblem,
-        potential: np.ndarray,
-        share: float,
+        arc_src: np.ndarray,
+        arc_school: np.ndarray,
         time_limit: float | None,
     ):
         self.problem = problem
@@ -147,46 +218,17 @@ class _SeededLP:
         self.n, self.k, self.s = n, k, s
         self.flat = problem.supply.ravel()
         self.blocked = None if problem.allowed.all() else ~problem.allowed
-        self.coef, lower, upper, _ = school_rows(problem.capacity, problem.bands, k, False)
+        self.coef, lower, upper, _ = school_rows(
+            problem.capacity, problem.bands, k, problem.fixed_enrolment, problem.labels
+        )
         self.n_blocks = self.coef.shape[0]
         self.lower, self.upper = lower, upper
         self.time_limit = time_limit
         self.big = 10.0 * (float(self.km.max()) + 1.0)
-        self.share = share
-        self._choose_arcs(potential, share)
-
-    def _choose_arcs(self, potential: np.ndarray, share: float) -> None:
-        """Each source's arcs within ``delta`` of its best reduced distance."""
-        n, k, s = self.n, self.k, self.s
-        best = np.empty(n)
-        gap = np.empty(n)
-        for b0 in range(0, n, BLOCK):
-            red = self._reduced_block(b0, potential)
-            two = np.partition(red, 1, axis=1)[:, :2] if s > 1 else np.c_[red, red + np.inf]
-            best[b0 : b0 + BLOCK], gap[b0 : b0 + BLOCK] = two[:, 0], two[:, 1] - two[:, 0]
-        live_rows = self.flat.reshape(n, k).sum(axis=1) > 0
-        finite = gap[live_rows & np.isfinite(gap)]
-        delta = float(np.quantile(finite, min(share, 1.0))) if finite.size else 0.0
-        if share >= 1.0:
-            delta = max(delta, 0.0) * 1.0000001 + 1e-12
-        self.delta = delta
-        rows, schools = [], []
-        for b0 in range(0, n, BLOCK):
-            red = self._reduced_block(b0, potential)
-            r, j = np.nonzero(red <= best[b0 : b0 + BLOCK, None] + delta)
-            rows.append(b0 + r)
-            schools.append(j)
-        rows, schools = np.concatenate(rows), np.concatenate(schools)
-        src = (rows[:, None] * k + np.arange(k)[None, :]).ravel()
-        school = np.repeat(schools, k)
-        keep = self.flat[src] > 0
+        key = np.unique(np.asarray(arc_src, np.int64) * s + np.asarray(arc_school, np.int64))
+        src, school = key // s, key % s
+        keep = (self.flat[src] > 0) & problem.allowed[src // k, school]
         self.arc_src, self.arc_school = src[keep], school[keep]
-
-    def _reduced_block(self, b0: int, potential: np.ndarray) -> np.ndarray:
-        red = self.km[b0 : b0 + BLOCK] - potential[None, :]
-        if self.blocked is not None:
-            red = np.where(self.blocked[b0 : b0 + BLOCK], np.inf, red)
-        return red
 
     # -- the live model ----------------------------------------------------------------------
 
@@ -374,7 +416,9 @@ class _SeededLP:
         self.col_school.append(school)
         self.active[src, school] = True
 
-    def price(self, start: float, add_per_row: int, max_rounds: int) -> TransportSolution:
+    def price(
+        self, start: float, add_per_row: int, max_rounds: int, seed: str, solver: str
+    ) -> TransportSolution:
         """Price and re-solve until no arc is negative; the proven solution."""
         first_contested = int(self.contested.sum())
         for _ in range(max_rounds):
@@ -402,11 +446,11 @@ class _SeededLP:
             flows,
             self.km,
             "optimal",
-            "ortools + highs (seeded pricing)",
+            solver,
             start,
-            f"enrolment up to capacity; seeded by the network without bands; "
-            f"{first_contested:,} of {int((self.flat > 0).sum()):,} sources contested at "
-            f"first (share {self.share:.0%}), {int(self.contested.sum()):,} at the end; "
+            f"{'fixed seats' if self.problem.fixed_enrolment else 'enrolment up to capacity'}"
+            f"; {seed}; {first_contested:,} of {int((self.flat > 0).sum()):,} sources "
+            f"contested at first, {int(self.contested.sum()):,} at the end; "
             f"{self.rounds} LP solves, {col_src.size:,} arcs, min reduced cost "
             f"{min_reduced:.2e}",
         )
