@@ -6,7 +6,7 @@ import pytest
 
 from assignopt.errors import AssignoptError, InputError
 from assignopt.spatial import transport
-from assignopt.spatial.netflow import seat_model, transport_by_network
+from assignopt.spatial.netflow import FORBIDDEN, seat_model, transport_by_network
 from assignopt.spatial.potentials import node_potentials
 from assignopt.spatial.transport import seat_bounds, transport_assignment
 
@@ -170,3 +170,32 @@ def test_auto_takes_the_network_for_large_fixed_seat_districts(monkeypatch):
     assert fixed.solver.startswith("ortools")
     free = transport_assignment(supply, np.ceil(cap * 1.1), km, bands)
     assert free.solver == "ortools + highs (seeded pricing)"
+
+
+@pytest.mark.parametrize("capped", [False, True])
+def test_coarse_levels_equal_their_definition(capped):
+    """Each cluster level's students are its members' sums and its distance to a school the
+    student-weighted mean over the members that reach it (computed here member by member);
+    levels are summed from the finest, so this checks the nesting too."""
+    from assignopt.spatial.netflow import _cluster_labels, _coarse_levels
+
+    rng = np.random.default_rng(3)
+    supply = rng.integers(0, 20, (400, 2))
+    km = rng.uniform(0.1, 9.0, (400, 12))
+    allowed = km <= km.min(axis=1, keepdims=True) + 4.0 if capped else None
+    cost = np.rint(km * 1000).astype(np.int64)
+    clusters = _cluster_labels(cost, 3)
+    assert len(clusters) >= 2  # nested levels to sum
+    levels = _coarse_levels(supply, km, allowed, clusters, 1000)
+    for label, (students, level_cost) in zip(clusters, levels, strict=True):
+        for c in range(int(label.max()) + 1):
+            members = np.flatnonzero(label == c)
+            assert np.array_equal(students[c], supply[members].sum(axis=0))
+            weight = supply[members].sum(axis=1) + 1e-9
+            for j in range(km.shape[1]):
+                reach = np.ones(members.size, bool) if allowed is None else allowed[members, j]
+                if not reach.any():
+                    assert level_cost[c, j] == FORBIDDEN
+                    continue
+                mean = (weight[reach] * km[members[reach], j]).sum() / weight[reach].sum()
+                assert abs(level_cost[c, j] - mean * 1000) <= 0.5 + 1e-6
