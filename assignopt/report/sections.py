@@ -160,9 +160,12 @@ def assignment_findings(headline: pd.DataFrame) -> list[str]:
     return findings
 
 
-def school_table(result: AssignmentResult) -> Table:
-    """The schools under the result's assignment, with how each column is written."""
-    frame = result.school_table()
+def school_table(result: AssignmentResult, frame: pd.DataFrame | None = None) -> Table:
+    """The schools under the result's assignment, with how each column is written.
+
+    ``frame`` is the result's ``school_table()`` when the caller has it already.
+    """
+    frame = result.school_table() if frame is None else frame
     d = result.district
     kinds = {"name": "text", "capacity": "count", "enrolment": "count"}
     kinds.update({d.column(g, c): "count" for g in d.groups for c in d.classes})
@@ -172,15 +175,20 @@ def school_table(result: AssignmentResult) -> Table:
 
 
 def assignment_sections(
-    results: Sequence[AssignmentResult], files: Sequence[Mapping[str, Path]]
+    results: Sequence[AssignmentResult],
+    files: Sequence[Mapping[str, Path]],
+    *,
+    school_tables: Sequence[pd.DataFrame] | None = None,
 ) -> list[Section]:
     """One section per result: its static map, its schools table and its files.
 
     ``files`` holds, for each result, the paths :func:`assignopt.spatial.output.write_assignment`
-    returned (``map`` is shown as a figure; every path is linked).
+    returned (``map`` is shown as a figure; every path is linked); ``school_tables`` each
+    result's ``school_table()`` when the caller has them already.
     """
     sections = []
-    for result, paths in zip(results, files, strict=True):
+    tables = _school_tables(results, school_tables)
+    for result, paths, frame in zip(results, files, tables, strict=True):
         name = policy_name(result)
         s = result.summary()
         solver = f"Solver {s['solver']} ({s['formulation']}), status {s['status']}"
@@ -200,7 +208,7 @@ def assignment_sections(
                     "at their nearest school."
                 ],
                 figures,
-                [school_table(result)],
+                [school_table(result, frame)],
                 list(paths.values()),
             )
         )
@@ -289,9 +297,19 @@ def _flow_layer(result: AssignmentResult, origin: np.ndarray, dest: np.ndarray, 
     )
 
 
-def _school_layer(result: AssignmentResult, points, crs) -> dict:
+def _school_tables(
+    results: Sequence[AssignmentResult], tables: Sequence[pd.DataFrame] | None
+) -> list[pd.DataFrame]:
+    """Each result's school table: the ones given, or computed."""
+    if tables is None:
+        return [r.school_table() for r in results]
+    if len(tables) != len(results):
+        raise ValueError("one school table per result")
+    return list(tables)
+
+
+def _school_layer(result: AssignmentResult, table: pd.DataFrame, points, crs) -> dict:
     d = result.district
-    table = result.school_table()
     enrol = table["enrolment"].to_numpy(float)
     poor, group = d.classes[0], d.groups[0]
     lines = _rows(
@@ -318,11 +336,17 @@ def _rows(*columns: list[str]) -> list[list[str]]:
     return [list(row) for row in zip(*columns)]
 
 
-def assignment_map(results: Sequence[AssignmentResult], max_lines: int = 1500) -> MapLayers:
+def assignment_map(
+    results: Sequence[AssignmentResult],
+    max_lines: int = 1500,
+    *,
+    school_tables: Sequence[pd.DataFrame] | None = None,
+) -> MapLayers:
     """The interactive map's layers, built from one district's results (one per policy).
 
     Neighborhoods are shaded by the first group's share of their students; each policy's layer
     holds its schools (sized by enrolment) and its largest ``max_lines`` flows.
+    ``school_tables`` are each result's ``school_table()`` when the caller has them already.
     """
     from assignopt.spatial.distance import projected
 
@@ -357,10 +381,10 @@ def assignment_map(results: Sequence[AssignmentResult], max_lines: int = 1500) -
     policies = [
         {
             "name": f"tolerance {policy_name(r)}",
-            "schools": _school_layer(r, points, schools.crs),
+            "schools": _school_layer(r, table, points, schools.crs),
             "flows": _flow_layer(r, origin, points, hoods.crs, max_lines),
         }
-        for r in results
+        for r, table in zip(results, _school_tables(results, school_tables))
     ]
     return MapLayers(
         layer,
@@ -416,6 +440,7 @@ def assignment_report(
     question: str = QUESTION,
     notes: Sequence[str] = (),
     interactive_map: bool = True,
+    school_tables: Sequence[pd.DataFrame] | None = None,
 ) -> Report:
     """The report of one district's assignments, one per policy (tolerance).
 
@@ -437,6 +462,8 @@ def assignment_report(
         Closing notes (data provenance, what validation repaired).
     interactive_map : bool
         Include the Leaflet map.
+    school_tables : sequence of pandas.DataFrame, optional
+        Each result's ``school_table()``, when the caller has them already.
 
     Returns
     -------
@@ -445,6 +472,7 @@ def assignment_report(
     """
     if not results:
         raise ValueError("assignment_report needs at least one result")
+    tables = _school_tables(results, school_tables)
     headline = assignment_headline(results) if headline is None else headline
     tolerances = [
         float(np.asarray(r.policy.tolerance)) for r in results if np.ndim(r.policy.tolerance) == 0
@@ -470,9 +498,9 @@ def assignment_report(
         ],
         [],
         [],
-        assignment_map(results) if interactive_map else None,
+        assignment_map(results, school_tables=tables) if interactive_map else None,
         list(notes),
-        assignment_sections(results, files),
+        assignment_sections(results, files, school_tables=tables),
         {"tolerance": "tolerance"},
     )
 

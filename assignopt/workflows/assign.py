@@ -32,10 +32,11 @@ class AssignResult(Result):
         from assignopt.spatial.output import write_assignment
 
         with _collector_paused():
-            self.files = dict(write_assignment(self.assignment, folder))
+            table = self.assignment.school_table()  # once, for the files and the page
+            self.files = dict(write_assignment(self.assignment, folder, school_table=table))
             # The page of this one policy, linking the files just written.
             self.files["report"] = write_assignment_report(
-                [self.assignment], [dict(self.files)], folder
+                [self.assignment], [dict(self.files)], folder, school_tables=[table]
             )
         return self.files
 
