@@ -1,13 +1,16 @@
 """Time the whole ``assign`` command beside its two solves, 10,000 x 300 by default.
 
 Run: ``python benchmarks/bench_command.py [repeats] [--grid 100] [--schools 300]
-[--before DIR]``. Builds a seeded synthetic district once (``assignopt synth``, capacities
-then set equal so they sum to enrolment: fixed seats, the network path), then runs
+[--before DIR] [--phases]``. Builds a seeded synthetic district once (``assignopt synth``,
+capacities then set equal so they sum to enrolment: fixed seats, the network path), then runs
 ``assignopt assign FILE --tolerance 0.05 --fixed-enrolment --out DIR --json`` in fresh
 processes. Each process is the real command (read, distances, the nearest-school and the
 balanced solve, GeoPackage, CSVs, map, report) with ``transport_assignment`` wrapped to
-record the wall time of its two calls ("solves"). The figure to watch is the ratio of the
-whole command's wall time to its solves (goal <= 2); medians over ``repeats``.
+record the wall and CPU time of its two calls ("solves"). The figure to watch is the ratio
+of the whole command's wall time to its solves (goal <= 2); medians over ``repeats``, with
+the command's CPU seconds (its process's) and the load average before and after.
+With ``--phases`` each step is timed too (start and imports, reading, distances, the files,
+the map, the page).
 
 With ``--before DIR`` (another checkout of assignopt, e.g. the main branch) the same command
 is also run from that checkout, alternating A, B so a drift of the machine's speed hits both.
