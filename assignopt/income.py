@@ -12,10 +12,11 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-# SciPy's statistics and optimizers (half a second to import) are imported by the functions
-# that use them, so reading a district does not pay for them.
 from assignopt.errors import InputError, NoCrossingError
 from assignopt.validation import check_positive, check_share, check_whole_number
+
+# SciPy's statistics and optimizers (half a second to import) are imported by the functions
+# that use them, so reading a district does not pay for them.
 
 __all__ = [
     "LITERATURE_SCALE_PER_MEAN",
