@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
-from scipy import optimize, stats
 
 from assignopt.errors import InputError, NoCrossingError
 from assignopt.validation import check_positive, check_share, check_whole_number
+
+# SciPy's statistics and optimizers (half a second to import) are imported by the functions
+# that use them, so reading a district does not pay for them.
 
 __all__ = [
     "LITERATURE_SCALE_PER_MEAN",
@@ -118,14 +120,20 @@ class GammaIncome:
 
     def cdf(self, income: np.ndarray | float) -> np.ndarray | float:
         """Share of the group with income at or below ``income``."""
+        from scipy import stats
+
         return stats.gamma.cdf(income, self.shape, scale=self.scale)
 
     def pdf(self, income: np.ndarray | float) -> np.ndarray | float:
         """Density of income at ``income``."""
+        from scipy import stats
+
         return stats.gamma.pdf(income, self.shape, scale=self.scale)
 
     def upper_income(self) -> float:
         """The 1 - 1e-9 quantile."""
+        from scipy import stats
+
         return float(stats.gamma.isf(1e-9, self.shape, scale=self.scale))
 
 
@@ -356,6 +364,8 @@ def optimal_poverty_threshold(
             f"{upper:,.0f}; no optimal poverty threshold exists for these distributions"
         )
     nxt = nonzero[np.searchsorted(nonzero, changes) + 1]
+
+    from scipy import optimize
 
     def gap(x: float) -> float:
         return float(black.pdf(x)) - float(white.pdf(x))

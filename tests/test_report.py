@@ -452,3 +452,64 @@ def test_assign_writes_its_report_with_resolving_links(tmp_path):
     assert [f["properties"]["id"] for f in data["neighborhoods"]["features"]] == list(
         hoods["tract"]
     )
+
+
+def test_map_geometries_are_the_layers_to_a_tenth_of_a_metre():
+    """Each feature of a map layer is its geometry in EPSG:4326, coordinates to 1e-6 degrees,
+    of its own type (a polygon beside multipolygons stays a polygon), holes kept."""
+    import shapely
+    from shapely.geometry import LineString, MultiLineString, Point, Polygon, shape
+
+    from assignopt.report.sections import MAP_DECIMALS, _features
+
+    holed = Polygon(
+        [(-121.4, 38.5), (-121.3, 38.5), (-121.3, 38.6), (-121.4, 38.6)],
+        [[(-121.38, 38.52), (-121.32, 38.52), (-121.35, 38.58)]],
+    )
+    parts = shapely.MultiPolygon([shapely.box(-121.2, 38.5, -121.1, 38.6), holed])
+    geoms = [
+        holed,
+        parts,
+        shapely.box(-121.0 + 1 / 3, 38.5, -120.9, 38.6 + 1 / 7),
+        LineString([(-121.4, 38.5), (-121.123456789, 38.987654321)]),
+        Point(-121.1111111, 38.2222222),
+        MultiLineString([[(0, 0), (1, 1)], [(2, 2), (3, 1)]]),  # through shapely's mapping
+    ]
+    props = [{"id": str(k)} for k in range(len(geoms))]
+    layer = _features(geoms, "EPSG:4326", props)
+    assert layer["type"] == "FeatureCollection"
+    # The collection's box: westmost polygon, the multi-line's 0 and 3, the line's north end.
+    assert layer["bbox"] == [-121.4, 0.0, 3.0, 38.987654321]
+    assert [f["properties"] for f in layer["features"]] == props
+    for original, feature in zip(geoms, layer["features"], strict=True):
+        drawn = shape(feature["geometry"])
+        assert drawn.geom_type == original.geom_type
+        # Rounding to MAP_DECIMALS moves a coordinate by at most half a unit of the last place.
+        assert shapely.equals_exact(drawn, original, tolerance=0.5 * 10.0**-MAP_DECIMALS)
+        assert len(shapely.get_coordinates(drawn)) == len(shapely.get_coordinates(original))
+    # -121 + 1/3 written to six decimals (its corner with the box's south edge).
+    assert [-120.666667, 38.5] in layer["features"][2]["geometry"]["coordinates"][0]
+
+
+def test_map_layers_with_an_empty_geometry_keep_every_feature():
+    import shapely
+    from shapely.geometry import Point
+
+    from assignopt.report.sections import _features
+
+    layer = _features([Point(1, 2), shapely.Polygon()], "EPSG:4326", [{"id": "a"}, {"id": "b"}])
+    assert [f["properties"]["id"] for f in layer["features"]] == ["a", "b"]
+    assert layer["features"][0]["geometry"] == {"type": "Point", "coordinates": [1.0, 2.0]}
+
+
+def test_column_formatters_write_each_number_as_the_scalar_formatter():
+    from assignopt.report.format import format_counts, format_shares
+
+    # Half-way counts round to even as Python's format does; a negative zero is written 0.
+    values = np.array([2294.4, 1234.5, 0.5, -0.4, -0.0, np.nan, 1e6, -3.6])
+    assert format_counts(values) == ["2,294", "1,234", "0", "0", "0", "\u2013", "1,000,000", "-4"]
+    assert format_counts(values) == [format_count(v) for v in values]
+    shares = np.array([0.621, -0.0001, 0.0, 1.0, np.nan, -0.25])
+    assert format_shares(shares) == ["62.1%", "0.0%", "0.0%", "100.0%", "\u2013", "-25.0%"]
+    for decimals in (0, 1, 2):
+        assert format_shares(shares, decimals) == [format_share(v, decimals) for v in shares]

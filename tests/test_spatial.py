@@ -429,6 +429,36 @@ def test_map_colour_scale_does_not_stretch_rounding_noise():
     assert share_scale(np.array([0.2, 0.45]), 0.4) == pytest.approx((0.2, 0.6))
 
 
+def test_map_draws_each_colour_as_one_path_of_its_neighborhoods_rings():
+    import shapely
+    from matplotlib.path import Path as MplPath
+
+    from assignopt.spatial.output import paths_by_colour, polygon_paths
+
+    holed = Polygon([(10, 0), (14, 0), (14, 4), (10, 4)], [[(11, 1), (12, 3), (13, 1)]])
+    geoms = np.array(
+        [box(0, 0, 1, 1), shapely.MultiPolygon([box(2, 0, 3, 1), box(4, 0, 5, 1)]), holed],
+        dtype=object,
+    )
+    red, blue = (1.0, 0.0, 0.0, 1.0), (0.0, 0.0, 1.0, 1.0)
+    paths, colours = paths_by_colour(geoms, np.array([red, blue, red]))
+    # Two colours, two paths: blue's holds the multipolygon's two squares, red's the first
+    # square and the holed polygon (three rings), each ring opened and closed as before.
+    assert sorted(map(tuple, colours)) == sorted([red, blue])
+    single = polygon_paths(geoms)
+    by_colour = {tuple(c): p for c, p in zip(colours, paths)}
+    expected_red = np.concatenate([single[0].vertices, single[2].vertices])
+    assert np.array_equal(by_colour[red].vertices, expected_red)
+    assert np.array_equal(by_colour[blue].vertices, single[1].vertices)
+    codes = by_colour[red].codes
+    assert list(codes).count(MplPath.MOVETO) == 3 and list(codes).count(MplPath.CLOSEPOLY) == 3
+    assert np.array_equal(codes, np.concatenate([single[0].codes, single[2].codes]))
+    assert by_colour[red].contains_point((10.5, 0.5)) and by_colour[red].contains_point((0.5, 0.5))
+    assert by_colour[blue].contains_point((4.5, 0.5)) and not by_colour[blue].contains_point(
+        (3.5, 0.5)
+    )
+
+
 def test_sample_messages_name_tracts_as_written():
     d = read_district(ROOT / "sample_districts" / "sacramento_county_2000.gpkg")
     assert d.id_column == "tract" and d.neighborhood_ids[0] == "06067007100"

@@ -25,9 +25,11 @@ __all__ = [
     "KINDS",
     "column_kind",
     "format_count",
+    "format_counts",
     "format_index",
     "format_km",
     "format_share",
+    "format_shares",
     "format_tolerance",
     "format_value",
 ]
@@ -72,6 +74,31 @@ def format_share(value: float, decimals: int = 1) -> str:
         return MISSING
     text = f"{float(value):.{decimals}%}"
     return text[1:] if text.startswith("-") and float(text[1:-1]) == 0 else text
+
+
+def format_counts(values: np.ndarray) -> list[str]:
+    """:func:`format_count` of every number of ``values`` (one loop, no per-value checks)."""
+    values = np.asarray(values, dtype=float).ravel()
+    text = [f"{v:,.0f}" for v in values.tolist()]
+    return _fix(text, values, "-0", "0")
+
+
+def format_shares(values: np.ndarray, decimals: int = 1) -> list[str]:
+    """:func:`format_share` of every number of ``values`` (one loop, no per-value checks)."""
+    values = np.asarray(values, dtype=float).ravel()
+    text = [f"{v:.{decimals}%}" for v in values.tolist()]
+    zero = f"-{0:.{decimals}%}"
+    return _fix(text, values, zero, zero[1:])
+
+
+def _fix(text: list[str], values: np.ndarray, negative_zero: str, zero: str) -> list[str]:
+    """Missing values as an en dash and a negative zero as a zero, as the scalar formatters."""
+    for i in np.flatnonzero(np.isnan(values)).tolist():
+        text[i] = MISSING
+    for i in np.flatnonzero(np.signbit(values)).tolist():
+        if text[i] == negative_zero:
+            text[i] = zero
+    return text
 
 
 def format_index(value: float) -> str:

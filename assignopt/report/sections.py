@@ -18,9 +18,11 @@ import pandas as pd
 
 from assignopt.report.format import (
     format_count,
+    format_counts,
     format_index,
     format_km,
     format_share,
+    format_shares,
     format_tolerance,
 )
 from assignopt.report.page import MapLayers, Report, Section, Table, write_report
@@ -158,9 +160,12 @@ def assignment_findings(headline: pd.DataFrame) -> list[str]:
     return findings
 
 
-def school_table(result: AssignmentResult) -> Table:
-    """The schools under the result's assignment, with how each column is written."""
-    frame = result.school_table()
+def school_table(result: AssignmentResult, frame: pd.DataFrame | None = None) -> Table:
+    """The schools under the result's assignment, with how each column is written.
+
+    ``frame`` is the result's ``school_table()`` when the caller has it already.
+    """
+    frame = result.school_table() if frame is None else frame
     d = result.district
     kinds = {"name": "text", "capacity": "count", "enrolment": "count"}
     kinds.update({d.column(g, c): "count" for g in d.groups for c in d.classes})
@@ -170,15 +175,20 @@ def school_table(result: AssignmentResult) -> Table:
 
 
 def assignment_sections(
-    results: Sequence[AssignmentResult], files: Sequence[Mapping[str, Path]]
+    results: Sequence[AssignmentResult],
+    files: Sequence[Mapping[str, Path]],
+    *,
+    school_tables: Sequence[pd.DataFrame] | None = None,
 ) -> list[Section]:
     """One section per result: its static map, its schools table and its files.
 
     ``files`` holds, for each result, the paths :func:`assignopt.spatial.output.write_assignment`
-    returned (``map`` is shown as a figure; every path is linked).
+    returned (``map`` is shown as a figure; every path is linked); ``school_tables`` each
+    result's ``school_table()`` when the caller has them already.
     """
     sections = []
-    for result, paths in zip(results, files, strict=True):
+    tables = _school_tables(results, school_tables)
+    for result, paths, frame in zip(results, files, tables, strict=True):
         name = policy_name(result)
         s = result.summary()
         solver = f"Solver {s['solver']} ({s['formulation']}), status {s['status']}"
@@ -198,15 +208,24 @@ def assignment_sections(
                     "at their nearest school."
                 ],
                 figures,
-                [school_table(result)],
+                [school_table(result, frame)],
                 list(paths.values()),
             )
         )
     return sections
 
 
+#: Decimals of the map's longitudes and latitudes: 1e-6 degrees is about 0.1 m, far below
+#: the 25 m the neighborhoods are simplified to, and halves the page's coordinate text.
+MAP_DECIMALS = 6
+
+
 def _features(geometry, crs, properties: Sequence[dict]) -> dict:
-    """A GeoJSON FeatureCollection in EPSG:4326 of ``geometry`` with ``properties``."""
+    """A GeoJSON FeatureCollection in EPSG:4326 of ``geometry`` with ``properties``.
+
+    Coordinates are rounded to :data:`MAP_DECIMALS` decimals; features carry no bounding box
+    of their own (the collection's ``bbox`` covers them all).
+    """
     import geopandas as gpd
     import shapely
 
@@ -215,48 +234,51 @@ def _features(geometry, crs, properties: Sequence[dict]) -> dict:
     properties = list(properties)
     if len(geoms) != len(properties):
         raise ValueError("one set of properties per geometry")
-    if len(geoms) == 0 or any(g is None or g.is_empty for g in geoms):
+    if len(geoms) == 0 or shapely.is_missing(geoms).any() or shapely.is_empty(geoms).any():
         # The general (slower) path keeps GeoPandas' own output for these edge cases.
         layer = json.loads(series.to_json())
         for feature, props in zip(layer["features"], properties, strict=True):
             feature.pop("id", None)
+            feature.pop("bbox", None)
             feature["properties"] = props
         return layer
-    # Built directly (the same keys and numbers as GeoPandas' to_json, without its per-row
-    # round trip through a JSON string).
-    bounds = shapely.bounds(geoms).tolist()
     return {
         "type": "FeatureCollection",
         "features": [
-            {"type": "Feature", "properties": props, "geometry": _geojson(geom), "bbox": box}
-            for geom, props, box in zip(geoms, properties, bounds)
+            {"type": "Feature", "properties": props, "geometry": geom}
+            for geom, props in zip(_geojson_geometries(geoms), properties)
         ],
         "bbox": series.total_bounds.tolist(),
     }
 
 
-def _geojson(geom) -> dict | None:
-    """The GeoJSON geometry of a shapely geometry, numbers as floats (as ``mapping`` gives)."""
-    if geom is None:
-        return None
-    kind = geom.geom_type
-    if kind == "Point":
-        return {"type": kind, "coordinates": list(geom.coords[0]) if not geom.is_empty else []}
-    if kind == "LineString":
-        return {"type": kind, "coordinates": np.asarray(geom.coords).tolist()}
-    if kind == "Polygon":
-        return {"type": kind, "coordinates": _rings(geom)}
-    if kind == "MultiPolygon":
-        return {"type": kind, "coordinates": [_rings(part) for part in geom.geoms]}
-    import shapely.geometry
+def _geojson_geometries(geoms: np.ndarray) -> list[dict]:
+    """GeoJSON geometries of non-empty shapely geometries, built a geometry type at a time.
 
-    return json.loads(json.dumps(shapely.geometry.mapping(geom)))
+    Points, lines, polygons and multipolygons go through one ragged coordinate array per type
+    (one ``tolist`` for all their coordinates, then list slices); other types through
+    ``shapely.geometry.mapping``.
+    """
+    import shapely
 
-
-def _rings(polygon) -> list:
-    if polygon.is_empty:
-        return []
-    return [np.asarray(r.coords).tolist() for r in (polygon.exterior, *polygon.interiors)]
+    out: list = [None] * len(geoms)
+    kinds = shapely.get_type_id(geoms)
+    for kind, name in ((0, "Point"), (1, "LineString"), (3, "Polygon"), (6, "MultiPolygon")):
+        where = np.flatnonzero(kinds == kind)
+        if where.size == 0:
+            continue
+        _, coords, offsets = shapely.to_ragged_array(geoms[where])
+        nested = np.round(coords, MAP_DECIMALS).tolist()
+        # Each level of offsets groups the level below: coordinates into rings (or lines),
+        # rings into polygons, polygons into multipolygons.
+        for level in offsets:
+            bounds = level.tolist()
+            nested = [nested[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+        for i, coordinates in zip(where.tolist(), nested):
+            out[i] = {"type": name, "coordinates": coordinates}
+    for i in np.flatnonzero(~np.isin(kinds, (0, 1, 3, 6))).tolist():
+        out[i] = json.loads(json.dumps(shapely.geometry.mapping(geoms[i])))
+    return out
 
 
 def _flow_layer(result: AssignmentResult, origin: np.ndarray, dest: np.ndarray, crs, lines: int):
@@ -275,37 +297,56 @@ def _flow_layer(result: AssignmentResult, origin: np.ndarray, dest: np.ndarray, 
     )
 
 
-def _school_layer(result: AssignmentResult, points, crs) -> dict:
+def _school_tables(
+    results: Sequence[AssignmentResult], tables: Sequence[pd.DataFrame] | None
+) -> list[pd.DataFrame]:
+    """Each result's school table: the ones given, or computed."""
+    if tables is None:
+        return [r.school_table() for r in results]
+    if len(tables) != len(results):
+        raise ValueError("one school table per result")
+    return list(tables)
+
+
+def _school_layer(result: AssignmentResult, table: pd.DataFrame, points, crs) -> dict:
     d = result.district
-    table = result.school_table()
-    enrol = table["enrolment"].to_numpy()
+    enrol = table["enrolment"].to_numpy(float)
     poor, group = d.classes[0], d.groups[0]
-    lines = [
+    lines = _rows(
         [
-            f"{format_count(e)} students of {format_count(c)} seats",
-            f"{poor}: {format_share(p)}",
-            f"{group}: {format_share(b)}",
-        ]
-        for e, c, p, b in zip(
-            enrol, table["capacity"], table[f"share_{poor}"], table[f"{group}_share"]
-        )
-    ]
-    radius = 4 + 12 * np.sqrt(enrol / max(enrol.max(), 1))
+            f"{e} students of {c} seats"
+            for e, c in zip(*map(format_counts, (enrol, table["capacity"])))
+        ],
+        [f"{poor}: {p}" for p in format_shares(table[f"share_{poor}"])],
+        [f"{group}: {b}" for b in format_shares(table[f"{group}_share"])],
+    )
+    radius = (4 + 12 * np.sqrt(enrol / max(enrol.max(), 1))).tolist()
     return _features(
         points,
         crs,
         [
-            {"id": str(name), "radius": float(r), "lines": text}
+            {"id": str(name), "radius": r, "lines": text}
             for name, r, text in zip(table["name"], radius, lines)
         ],
     )
 
 
-def assignment_map(results: Sequence[AssignmentResult], max_lines: int = 1500) -> MapLayers:
+def _rows(*columns: list[str]) -> list[list[str]]:
+    """Tooltip lines of each feature from columns of text, one list per feature."""
+    return [list(row) for row in zip(*columns)]
+
+
+def assignment_map(
+    results: Sequence[AssignmentResult],
+    max_lines: int = 1500,
+    *,
+    school_tables: Sequence[pd.DataFrame] | None = None,
+) -> MapLayers:
     """The interactive map's layers, built from one district's results (one per policy).
 
     Neighborhoods are shaded by the first group's share of their students; each policy's layer
     holds its schools (sized by enrolment) and its largest ``max_lines`` flows.
+    ``school_tables`` are each result's ``school_table()`` when the caller has them already.
     """
     from assignopt.spatial.distance import projected
 
@@ -316,22 +357,23 @@ def assignment_map(results: Sequence[AssignmentResult], max_lines: int = 1500) -
     size = by_group.sum(axis=1)
     share = np.divide(by_group[:, 0], size, out=np.zeros_like(size), where=size > 0)
     group, poor = district.groups[0], district.classes[0]
-    lines = [
-        [
-            f"{format_count(t)} students",
-            *(f"{g}: {format_count(c)}" for g, c in zip(district.groups, row)),
-            f"{poor}: {format_count(p)}",
-            f"{group} share: {format_share(v)}",
-        ]
-        for t, row, p, v in zip(size, by_group, counts[:, :, 0].sum(axis=1), share)
-    ]
+    lines = _rows(
+        [f"{t} students" for t in format_counts(size)],
+        *(
+            [f"{g}: {c}" for c in format_counts(by_group[:, m])]
+            for m, g in enumerate(district.groups)
+        ),
+        [f"{poor}: {p}" for p in format_counts(counts[:, :, 0].sum(axis=1))],
+        [f"{group} share: {v}" for v in format_shares(share)],
+    )
+    values = np.where(size > 0, share, np.nan).tolist()
     # Simplified to 25 m (the layers are projected, in metres): a lighter page, same picture.
     layer = _features(
         hoods.geometry.simplify(25).to_numpy(),
         hoods.crs,
         [
-            {"id": i, "value": float(v) if t > 0 else None, "lines": text}
-            for i, v, t, text in zip(neighborhood_ids(district), share, size, lines)
+            {"id": i, "value": None if v != v else v, "lines": text}  # NaN: no students
+            for i, v, text in zip(neighborhood_ids(district), values, lines)
         ],
     )
     origin = hoods.geometry.representative_point().to_numpy()
@@ -339,10 +381,10 @@ def assignment_map(results: Sequence[AssignmentResult], max_lines: int = 1500) -
     policies = [
         {
             "name": f"tolerance {policy_name(r)}",
-            "schools": _school_layer(r, points, schools.crs),
+            "schools": _school_layer(r, table, points, schools.crs),
             "flows": _flow_layer(r, origin, points, hoods.crs, max_lines),
         }
-        for r in results
+        for r, table in zip(results, _school_tables(results, school_tables))
     ]
     return MapLayers(
         layer,
@@ -398,6 +440,7 @@ def assignment_report(
     question: str = QUESTION,
     notes: Sequence[str] = (),
     interactive_map: bool = True,
+    school_tables: Sequence[pd.DataFrame] | None = None,
 ) -> Report:
     """The report of one district's assignments, one per policy (tolerance).
 
@@ -419,6 +462,8 @@ def assignment_report(
         Closing notes (data provenance, what validation repaired).
     interactive_map : bool
         Include the Leaflet map.
+    school_tables : sequence of pandas.DataFrame, optional
+        Each result's ``school_table()``, when the caller has them already.
 
     Returns
     -------
@@ -427,6 +472,7 @@ def assignment_report(
     """
     if not results:
         raise ValueError("assignment_report needs at least one result")
+    tables = _school_tables(results, school_tables)
     headline = assignment_headline(results) if headline is None else headline
     tolerances = [
         float(np.asarray(r.policy.tolerance)) for r in results if np.ndim(r.policy.tolerance) == 0
@@ -452,9 +498,9 @@ def assignment_report(
         ],
         [],
         [],
-        assignment_map(results) if interactive_map else None,
+        assignment_map(results, school_tables=tables) if interactive_map else None,
         list(notes),
-        assignment_sections(results, files),
+        assignment_sections(results, files, school_tables=tables),
         {"tolerance": "tolerance"},
     )
 

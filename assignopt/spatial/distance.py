@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
-from scipy.spatial import cKDTree
 
 from assignopt.errors import InputError
 from assignopt.spatial.district import District
 from assignopt.spatial.problem import Labels
+
+if TYPE_CHECKING:  # networkx and SciPy's KD-tree (0.5 s to import) serve road networks only
+    import networkx as nx
 
 __all__ = [
     "DistanceMatrix",
@@ -112,6 +114,7 @@ def network_km(
     """
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import dijkstra
+    from scipy.spatial import cKDTree
 
     nodes = list(graph.nodes)
     if not nodes:
@@ -170,6 +173,8 @@ def read_road_network(path: str | Path) -> nx.Graph:
     InputError
         If the file is missing or is not GraphML.
     """
+    import networkx as nx
+
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such road network file")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,12 +31,31 @@ class AssignResult(Result):
         from assignopt.report import write_assignment_report
         from assignopt.spatial.output import write_assignment
 
-        self.files = dict(write_assignment(self.assignment, folder))
-        # The page of this one policy, linking the files just written.
-        self.files["report"] = write_assignment_report(
-            [self.assignment], [dict(self.files)], folder
-        )
+        with _collector_paused():
+            table = self.assignment.school_table()  # once, for the files and the page
+            self.files = dict(write_assignment(self.assignment, folder, school_table=table))
+            # The page of this one policy, linking the files just written.
+            self.files["report"] = write_assignment_report(
+                [self.assignment], [dict(self.files)], folder, school_tables=[table]
+            )
         return self.files
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while the files are built, back on (as it was) after.
+
+    The files make hundreds of thousands of small objects (the map's GeoJSON lists and
+    tooltips) that hold no cycles; the collector's passes over them cost a sixth of the
+    writing time. What they leave is collected once it runs again.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def assign_options(options: AssignOptions) -> dict[str, Any]:
