@@ -231,7 +231,8 @@ def _solve_pruned(
         solution = solve(sub, solver, time_limit, _BRACKET_OPTIONS)
         seconds += solution.seconds
         if solution.status != "optimal" or solution.row_dual is None:
-            return replace(solve(lp, solver, time_limit, _BRACKET_OPTIONS), seconds=seconds)
+            whole = solve(lp, solver, time_limit, _BRACKET_OPTIONS)  # decided on the whole LP
+            return replace(whole, seconds=seconds + whole.seconds)
         # Reduced costs c - A^T y of the columns left out: a maximum needs them <= 0.
         reduced = lp.cost - matrix.T @ solution.row_dual
         if not lp.maximize:
