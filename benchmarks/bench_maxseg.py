@@ -4,12 +4,16 @@ Run: ``python benchmarks/bench_maxseg.py``. Medians of repeated runs in one proc
 warm-up) of: the exact dichotomous LP; K equal-share gamma income classes (urban reference
 means) under perfect balance and under a tolerance of a fifth of each class's share
 (d = 0.2 / K), to gap 1e-4, by column generation (perfect balance) and by the cell bracket.
-Build and solve times are reported apart. ``python benchmarks/bench_maxseg.py 100`` times
-only the named K values (the growth fit needs at least two).
+Build and solve times are reported apart, and CPU seconds (``time.process_time``) beside the
+wall seconds with the load average (the machine is shared). ``python
+benchmarks/bench_maxseg.py 100`` times only the named K values (the growth fit needs at least
+two); the package timed is the one first on ``PYTHONPATH``, so an older checkout can be timed
+by the same script.
 """
 
 from __future__ import annotations
 
+import os
 import platform
 import statistics
 import sys
@@ -24,15 +28,16 @@ from assignopt.population import Population
 
 
 def timed(func, repeats):
+    """Median wall and CPU seconds of ``repeats`` calls after a warm-up, and the last result."""
     func()
     runs = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         result = func()
-        runs.append((time.perf_counter() - start, result))
+        runs.append((time.perf_counter() - start, time.process_time() - cpu, result))
     wall = statistics.median(r[0] for r in runs)
-    result = runs[-1][1]
-    return wall, result
+    timed.cpu = statistics.median(r[1] for r in runs)
+    return wall, runs[-1][2]
 
 
 def main(ks: tuple[int, ...] = (20, 50, 100, 200)) -> None:
@@ -41,7 +46,7 @@ def main(ks: tuple[int, ...] = (20, 50, 100, 200)) -> None:
     wall, r = timed(lambda: maximum_segregation(dich, Policy(0.1)), 21)
     print(f"dichotomous d=0.1, extreme-point LP: {wall * 1e3:.1f} ms, V = {r.lower:.6f}")
     black, white = GammaIncome.from_mean(24_600), GammaIncome.from_mean(52_100)
-    print("K, policy, method, median s, build s, solve s, iterations, gap, V")
+    print("K, policy, method, median s, CPU s, build s, solve s, iterations, gap, V, load")
     rows = []
     for k in ks:
         pop = Population.gamma(black, white, 0.5, k)
@@ -58,8 +63,9 @@ def main(ks: tuple[int, ...] = (20, 50, 100, 200)) -> None:
                 )
                 rows.append((k, d > 0, method, wall))
                 print(
-                    f"{k}, d={d:.4f}, {method}, {wall:.3f}, {r.build_seconds:.3f}, "
-                    f"{r.solve_seconds:.3f}, {r.iterations}, {r.gap:.1e}, {r.lower:.6f}"
+                    f"{k}, d={d:.4f}, {method}, {wall:.3f}, {timed.cpu:.3f}, "
+                    f"{r.build_seconds:.3f}, {r.solve_seconds:.3f}, {r.iterations}, "
+                    f"{r.gap:.1e}, {r.lower:.6f}, {os.getloadavg()[0]:.2f}"
                 )
     for d, method in ((False, "colgen"), (False, "bracket"), (True, "bracket")):
         ks = [k for k, dd, m, _ in rows if dd == d and m == method]

@@ -12,10 +12,11 @@ exact.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
+import scipy.sparse as sp
 
 from assignopt.lp import LinearProgram, LPSolution, solve
 from assignopt.maxseg.common import raise_unsolved
@@ -48,6 +49,10 @@ __all__ = [
 # The bracket LPs are highly degenerate: HiGHS's interior point method (with crossover to a
 # vertex) solved them 2-3x faster than its simplex (benchmarks/bench_maxseg.py).
 _BRACKET_OPTIONS = {"solver": "ipm", "primal_feasibility_tolerance": 1e-9}
+#: Reduced cost above which a placement column left out of a bracket LP is added back.
+_PRICING_TOLERANCE = 1e-9
+#: Classes either side of a parent cell's placements that its children start with.
+_KEEP_MARGIN = 1
 #: Children of each copy of a cell's size in the bracket LP (see ``bracket_lp``).
 _COPY_FANOUT = 4
 #: Starting grid of the two-group bracket: 16 intervals of the Black share (and pi_b).
@@ -197,10 +202,68 @@ class Extension(Protocol):
         ...
 
 
+def _solve_pruned(
+    lp: LinearProgram, keep: np.ndarray, solver: str, time_limit: float | None
+) -> LPSolution:
+    """Solve ``lp`` over the placement columns in ``keep`` (and every other column), priced.
+
+    The placement columns ``x`` come first in the bracket LP; those left out are priced with
+    the row duals of the smaller LP, and any with a positive reduced cost (to 1e-9) is added
+    before solving again, so the optimum returned is the optimum of the whole LP. The
+    solution is mapped back to every column (the ones left out are 0).
+    """
+    n_cols = lp.shape[1]
+    cols = np.ones(n_cols, dtype=bool)
+    cols[: keep.size] = keep.ravel()
+    matrix = sp.csc_matrix(lp.matrix)
+    seconds = 0.0
+    while True:
+        sub = LinearProgram(
+            lp.cost[cols],
+            matrix[:, cols],
+            lp.row_lower,
+            lp.row_upper,
+            lp.col_lower[cols],
+            lp.col_upper[cols],
+            None,
+            maximize=lp.maximize,
+        )
+        solution = solve(sub, solver, time_limit, _BRACKET_OPTIONS)
+        seconds += solution.seconds
+        if solution.status != "optimal" or solution.row_dual is None:
+            whole = solve(lp, solver, time_limit, _BRACKET_OPTIONS)  # decided on the whole LP
+            return replace(whole, seconds=seconds + whole.seconds)
+        # Reduced costs c - A^T y of the columns left out: a maximum needs them <= 0.
+        reduced = lp.cost - matrix.T @ solution.row_dual
+        if not lp.maximize:
+            reduced = -reduced
+        enter = ~cols & (reduced > _PRICING_TOLERANCE)
+        if not enter.any():
+            break
+        cols |= enter
+    x = np.zeros(n_cols)
+    x[cols] = solution.x
+    return replace(solution, x=x, seconds=seconds)
+
+
 def _solve_cells(
-    population, rules, cells, term, size, solver, time_limit, pair, memory_limit, extension=None
+    population,
+    rules,
+    cells,
+    term,
+    size,
+    solver,
+    time_limit,
+    pair,
+    memory_limit,
+    extension=None,
+    keep=None,
 ) -> _CellRound:
-    """Build and solve the relaxation over ``cells``; its witness's index is the lower value."""
+    """Build and solve the relaxation over ``cells``; its witness's index is the lower value.
+
+    ``keep`` (cells x groups x categories, bool) names the placement columns to start from
+    (:func:`_solve_pruned`); the optimum is the whole LP's either way.
+    """
     need = BRACKET_BYTES_PER_NONZERO * bracket_nonzeros(population, rules, len(cells), size)
     check_memory(
         f"bracket LP over {len(cells):,} cells",
@@ -214,7 +277,10 @@ def _solve_cells(
     if extension is not None:
         lp = extension(lp)
     build_seconds = time.perf_counter() - t0
-    solution = solve(lp, solver, time_limit, _BRACKET_OPTIONS)
+    if keep is None or lp.is_mip or solver != "highs":
+        solution = solve(lp, solver, time_limit, _BRACKET_OPTIONS)
+    else:
+        solution = _solve_pruned(lp, keep, solver, time_limit)
     raise_unsolved(solution, "bracket LP")
     witness, used = _witness_from_bracket(population, cells, solution, size, pair)
     upper = solution.dual_bound if size is not None else solution.objective
@@ -261,6 +327,29 @@ def _bracket_result(
     )
 
 
+def _children_keep(
+    last: _CellRound, parents: np.ndarray, breakpoints: np.ndarray, population: Population
+) -> np.ndarray:
+    """Placement columns each new cell starts from: its parent cell's, widened.
+
+    A cell whose parent held students starts with the (group, category) placements the parent
+    used, and ``_KEEP_MARGIN`` categories either side; a group the parent did not place at all
+    (an empty parent, or a one-group edge cell) starts with every category. The rest are
+    priced (:func:`_solve_pruned`).
+    """
+    m, c = population.n_groups, population.n_categories
+    n_old = len(parents) - 1
+    used = last.solution.x[: n_old * m * c].reshape(n_old, m, c) > 1e-12
+    wide = used.copy()
+    for step in range(1, _KEEP_MARGIN + 1):
+        wide[..., step:] |= used[..., :-step]
+        wide[..., :-step] |= used[..., step:]
+    wide[~used.any(axis=2)] = True  # a group the parent did not place may enter anywhere
+    middle = (breakpoints[:-1] + breakpoints[1:]) / 2
+    parent = np.clip(np.searchsorted(parents, middle) - 1, 0, n_old - 1)
+    return wide[parent]
+
+
 def bracket_two_groups(
     population: Population,
     rules: list[BalanceRule],
@@ -286,15 +375,29 @@ def bracket_two_groups(
     fan = population.n_groups == 3
     shares = population.group_shares
     pi_b = float(shares[0] / (shares[0] + shares[1]) if fan else shares[0])
-    breakpoints = np.unique(np.concatenate([np.linspace(0, 1, TWO_GROUP_BREAKPOINTS), [pi_b]]))
+    grid = np.linspace(0, 1, TWO_GROUP_BREAKPOINTS)
+    # A grid point a rounding away from pi_b would leave a cell of width ~1e-17 (0.5 and
+    # 0.49999999999999994 with equal groups): pi_b replaces it.
+    breakpoints = np.unique(np.concatenate([grid[np.abs(grid - pi_b) > 1e-9], [pi_b]]))
     build = solve_time = 0.0
     best: tuple[float, Witness] | None = None
     upper_best = 1.0  # no index exceeds 1
     pair = term.pair and tuple(population.groups[i] for i in term.pair)
+    keep = None
     for iteration in range(1, max_iterations + 1):  # noqa: B007 (reported after the loop)
         cells = fan_cells(breakpoints) if fan else interval_cells(breakpoints)
         last = _solve_cells(
-            population, rules, cells, term, size, solver, time_limit, pair, memory_limit, extension
+            population,
+            rules,
+            cells,
+            term,
+            size,
+            solver,
+            time_limit,
+            pair,
+            memory_limit,
+            extension,
+            keep,
         )
         build += last.build_seconds
         solve_time += last.solution.seconds
@@ -323,7 +426,9 @@ def bracket_two_groups(
         split = contribution > 0.05 * contribution.max()
         inside = (comp - a > 1e-9) & (b - comp > 1e-9)
         new = np.where(inside, comp, (a + b) / 2)[split]
-        breakpoints = np.unique(np.concatenate([breakpoints, new]))
+        parents, breakpoints = breakpoints, np.unique(np.concatenate([breakpoints, new]))
+        if size is None:  # the mixed-integer program is solved whole
+            keep = _children_keep(last, parents, breakpoints, population)
     exact = objective == "D" and size is None
     notes = [f"{len(breakpoints) - 1} Black-share cells after {iteration} refinements"]
     if exact:
