@@ -289,8 +289,8 @@ def district_jobs(
     for a, b, bad in zip(starts.tolist(), ends.tolist(), flagged.tolist()):
         district_id = str(sorted_ids[a])
         if bad:
-            rows = order[a:b]
-            problem = _problem(values[a:b], columns, None if school_ids is None else school_ids[rows])
+            named = None if school_ids is None else school_ids[order[a:b]]
+            problem = _problem(values[a:b], columns, named)
             if problem is not None:
                 problems[district_id] = problem
                 continue
