@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize
 
 from assignopt.errors import InputError, NoCrossingError
 from assignopt.validation import check_positive, check_share, check_whole_number
@@ -118,14 +118,20 @@ class GammaIncome:
 
     def cdf(self, income: np.ndarray | float) -> np.ndarray | float:
         """Share of the group with income at or below ``income``."""
+        from scipy import stats  # on first use: scipy.stats takes longer to load than the rest
+
         return stats.gamma.cdf(income, self.shape, scale=self.scale)
 
     def pdf(self, income: np.ndarray | float) -> np.ndarray | float:
         """Density of income at ``income``."""
+        from scipy import stats
+
         return stats.gamma.pdf(income, self.shape, scale=self.scale)
 
     def upper_income(self) -> float:
         """The 1 - 1e-9 quantile."""
+        from scipy import stats
+
         return float(stats.gamma.isf(1e-9, self.shape, scale=self.scale))
 
 
