@@ -171,6 +171,11 @@ def _numbers(schools: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
     """The count columns as one float array; a column of text is refused by name."""
     out = np.empty((len(schools), len(columns)))
     for k, column in enumerate(columns):
+        if pd.api.types.is_numeric_dtype(schools[column]) and not pd.api.types.is_bool_dtype(
+            schools[column]
+        ):
+            out[:, k] = schools[column].to_numpy(dtype=float, na_value=np.nan)
+            continue  # a column of numbers holds no text
         values = pd.to_numeric(schools[column], errors="coerce")
         given = schools[column].notna() & (schools[column].astype(str).str.strip() != "")
         wrong = given & values.isna()
