@@ -1,14 +1,22 @@
 """Districts per second for the district bounds table on 1,000 synthetic districts.
 
-Run: ``python benchmarks/bench_districts.py [runs] [--command]``. Each district has 4 to 12
-schools with random Black and White counts and poor students (seeded); the bounds of every
-district (today's V, the race-proportional reassignment, the LP interval at tolerance 0.1) are
-computed with 1 and 2 local processes, into a fresh folder each time (no reused results), runs
-of 1 and 2 processes interleaved so that load from elsewhere falls on both alike. Reports the
+Run: ``python benchmarks/bench_districts.py [runs] [--command] [--delete-each-run]``. Each
+district has 4 to 12 schools with random Black and White counts and poor students (seeded); the
+bounds of every district (today's V, the race-proportional reassignment, the LP interval at
+tolerance 0.1) are computed with 1 and 2 local processes, into a fresh folder each time (no
+reused results), runs of 1 and 2 processes interleaved so that load from elsewhere falls on
+both alike. Reports the
 median wall time, the speed-up of 2 processes over 1, a rerun that reuses every stored result,
 and the time to draw the forest plot of all 1,000 districts. With ``--command`` it also times
 the whole ``assignopt districts`` command (a fresh process: start-up, imports, reading the CSV,
 the table, the figure) with ``--workers 1`` and ``--workers 2``, interleaved.
+
+Every run's results stay on disk until the end; with ``--delete-each-run`` each run's folder is
+removed as soon as it is measured. Creating the thousand result files is most of the system
+time: on this machine's ext4 a new file costs 0.01-0.05 ms at times and 0.3-0.6 ms at others,
+nearly all of it, by ``perf``, in looking past recently freed inodes (``recently_deleted`` in
+``find_inode_bit``), which thousands of deletions (this benchmark's own, or a neighbour's)
+leave behind.
 
 On a shared machine wall times measure the neighbours as much as the code (and where the kernel
 shares the processors fairly between sessions, two processes of one run get no more processor
@@ -21,6 +29,7 @@ is the serial run's CPU seconds over that, taken run pair by run pair.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -30,6 +39,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -95,11 +105,22 @@ def _print_runs(runs: list[dict], what: str) -> None:
     )
 
 
-def table_runs(table: pd.DataFrame, runs: int) -> tuple[pd.DataFrame, list[dict], list[float]]:
+def _folder(scratch: Path, name: str, delete: bool) -> Any:
+    """A fresh folder: kept in ``scratch`` until the end, or with ``delete`` removed at once."""
+    if delete:
+        return tempfile.TemporaryDirectory(dir=scratch)
+    path = scratch / name
+    path.mkdir()
+    return contextlib.nullcontext(str(path))
+
+
+def table_runs(
+    table: pd.DataFrame, runs: int, scratch: Path, delete: bool
+) -> tuple[pd.DataFrame, list[dict], list[float]]:
     measured, reruns = [], []
-    for _ in range(runs):
+    for run in range(runs):
         for workers in (1, 2):
-            with tempfile.TemporaryDirectory() as folder:
+            with _folder(scratch, f"table-{run}-{workers}", delete) as folder:
                 load = os.getloadavg()[0]
                 start, before, children = time.perf_counter(), _cpu(), _cpu(children=True)
                 frame, outcome = district_table(
@@ -140,7 +161,7 @@ main()
 """
 
 
-def command_runs(csv: Path, runs: int) -> list[dict]:
+def command_runs(csv: Path, runs: int, scratch: Path, delete: bool) -> list[dict]:
     measured = []
     env = {
         **os.environ,
@@ -148,9 +169,9 @@ def command_runs(csv: Path, runs: int) -> list[dict]:
             [str(Path(__file__).parents[1]), os.environ.get("PYTHONPATH", "")]
         ),
     }
-    for _ in range(runs):
+    for run in range(runs):
         for workers in (1, 2):
-            with tempfile.TemporaryDirectory() as folder:
+            with _folder(scratch, f"command-{run}-{workers}", delete) as folder:
                 load = os.getloadavg()[0]
                 args = ["districts", str(csv), "--tolerance", "0.1", "--workers", str(workers)]
                 start = time.perf_counter()
@@ -171,9 +192,13 @@ def command_runs(csv: Path, runs: int) -> list[dict]:
     return measured
 
 
-def main(runs: int = 5, command: bool = False) -> None:
-    table = school_table()
-    frame, measured, reruns = table_runs(table, runs)
+def main(runs: int = 5, command: bool = False, delete: bool = False) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        _main(school_table(), runs, command, Path(scratch), delete)
+
+
+def _main(table: pd.DataFrame, runs: int, command: bool, scratch: Path, delete: bool) -> None:
+    frame, measured, reruns = table_runs(table, runs, scratch, delete)
     _print_runs(measured, f"district_table of {len(frame)} districts")
     print(f"rerun reusing every result: median {_median(reruns):.2f} s")
     draws = []
@@ -187,12 +212,15 @@ def main(runs: int = 5, command: bool = False) -> None:
         f"then median {_median(draws[1:]):.2f} s"
     )
     if command:
-        with tempfile.TemporaryDirectory() as folder:
-            csv = Path(folder) / "schools.csv"
-            table.to_csv(csv, index=False)
-            _print_runs(command_runs(csv, runs), "whole command `assignopt districts`")
+        csv = scratch / "schools.csv"
+        table.to_csv(csv, index=False)
+        _print_runs(command_runs(csv, runs, scratch, delete), "whole command `assignopt districts`")
 
 
 if __name__ == "__main__":
     numbers = [int(a) for a in sys.argv[1:] if a.isdigit()]
-    main(numbers[0] if numbers else 5, command="--command" in sys.argv)
+    main(
+        numbers[0] if numbers else 5,
+        command="--command" in sys.argv,
+        delete="--delete-each-run" in sys.argv,
+    )
