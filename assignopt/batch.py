@@ -36,8 +36,13 @@ from assignopt.version import __version__
 
 __all__ = ["BatchOutcome", "cache_file_name", "job_key", "run_batch"]
 
-# Chunks per worker: enough to balance uneven jobs, few enough that pickling is negligible.
-_CHUNKS_PER_WORKER = 4
+# Jobs go to local processes or Dask workers in chunks of falling size: each chunk takes
+# 1 / (_GUIDED x workers) of the jobs still unsent, so the first chunks are large (a thousand
+# small jobs cost a few pickles) and the last are small (no worker waits long at the end for
+# another one's big chunk); no chunk is smaller than 1 / _MOST_CHUNKS_PER_WORKER of a worker's
+# share.
+_GUIDED = 2
+_MOST_CHUNKS_PER_WORKER = 32
 
 
 class BatchOutcome(dict):
@@ -75,16 +80,24 @@ def cache_file_name(job_id: str) -> str:
     return f"{readable}-{digest}"
 
 
-def _feed(h: Any, value: Any) -> None:
-    """Feed a canonical, type-tagged encoding of ``value`` into the hash ``h``."""
+def _feed(h: Any, value: Any, files: dict[str, bool] | None = None) -> None:
+    """Feed a canonical, type-tagged encoding of ``value`` into the hash ``h``.
+
+    ``files`` remembers which strings name files, so that a thousand payloads holding the same
+    column names ask the file system once (a named file's bytes are still read every time).
+    """
     if value is None or isinstance(value, (bool, int, float, complex)):
         h.update(f"{type(value).__name__}:{value!r};".encode())
     elif isinstance(value, str):
         h.update(f"str:{len(value)}:".encode())
         h.update(value.encode("utf-8", "surrogatepass"))
-        path = Path(value) if len(value) < 4096 and "\0" not in value else None
-        if path is not None and _is_file(path):
-            _feed_file(h, path)
+        is_file = files.get(value) if files is not None else None
+        if is_file is None:
+            is_file = len(value) < 4096 and "\0" not in value and _is_file(Path(value))
+            if files is not None:
+                files[value] = is_file
+        if is_file:
+            _feed_file(h, Path(value))
     elif isinstance(value, Path):
         h.update(f"path:{value}".encode())
         if _is_file(value):
@@ -97,24 +110,24 @@ def _feed(h: Any, value: Any) -> None:
         h.update(f"ndarray:{array.dtype.str}:{array.shape};".encode())
         if array.dtype.hasobject:
             for item in array.ravel().tolist():
-                _feed(h, item)
+                _feed(h, item, files)
         else:
             h.update(array.tobytes())
     elif isinstance(value, np.generic):
-        _feed(h, value.item())
+        _feed(h, value.item(), files)
     elif isinstance(value, Mapping):
         h.update(f"map:{len(value)}{{".encode())
         for k in sorted(value, key=repr):
-            _feed(h, k)
-            _feed(h, value[k])
+            _feed(h, k, files)
+            _feed(h, value[k], files)
         h.update(b"}")
     elif isinstance(value, (list, tuple)):
         h.update(f"{type(value).__name__}:{len(value)}[".encode())
         for item in value:
-            _feed(h, item)
+            _feed(h, item, files)
         h.update(b"]")
     elif isinstance(value, (set, frozenset)):
-        _feed(h, sorted(value, key=repr))
+        _feed(h, sorted(value, key=repr), files)
     else:
         import pandas as pd
 
@@ -170,13 +183,21 @@ def job_key(
     str
         A SHA-256 hex digest, also covering ``assignopt.version.__version__``.
     """
+    h = _key_prefix(func, settings, inputs)
+    _feed(h, payload)
+    return h.hexdigest()
+
+
+def _key_prefix(
+    func: Callable[..., Any], settings: Mapping[str, Any] | None, inputs: Sequence[str | Path]
+) -> Any:
+    """The hash of everything in a key but the payload: copied, not recomputed, per job."""
     h = hashlib.sha256()
     _feed(h, ["assignopt", __version__])
     _feed(h, [getattr(func, "__module__", ""), getattr(func, "__qualname__", repr(func))])
     _feed(h, dict(settings or {}))
     _feed(h, [Path(p) for p in inputs])
-    _feed(h, payload)
-    return h.hexdigest()
+    return h
 
 
 def _call(func: Callable[[Any], dict], payload: Any) -> tuple[dict | None, str]:
@@ -188,15 +209,27 @@ def _call(func: Callable[[Any], dict], payload: Any) -> tuple[dict | None, str]:
         return None, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
 
 
+def _write_bytes(path: str, data: bytes) -> None:
+    """Write a whole file with three system calls (no text layer: thousands of small files)."""
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(handle, view) :]
+    finally:
+        os.close(handle)
+
+
 def _write(out: Path, name: str, job_id: str, key: str, result: dict | None, error: str) -> None:
+    folder = os.fspath(out)
     if result is None:
         entry = {"id": job_id, "key": key, "error": error}
-        (out / f"{name}.error.json").write_text(json.dumps(entry))
+        _write_bytes(f"{folder}/{name}.error.json", json.dumps(entry).encode())
         return
     entry = {"id": job_id, "key": key, "version": __version__, "result": result}
-    tmp = out / f".{name}.json.tmp{os.getpid()}"
-    tmp.write_text(json.dumps(entry, default=float))
-    tmp.replace(out / f"{name}.json")  # atomic: a killed run never leaves half a file
+    tmp = f"{folder}/.{name}.json.tmp{os.getpid()}"
+    _write_bytes(tmp, json.dumps(entry, default=float).encode())
+    os.replace(tmp, f"{folder}/{name}.json")  # atomic: a killed run never leaves half a file
 
 
 def _run_chunk(
@@ -238,8 +271,14 @@ def _check_workers(workers: int | None) -> None:
 
 
 def _chunks(todo: list, n_workers: int) -> list[list]:
-    size = max(1, math.ceil(len(todo) / (n_workers * _CHUNKS_PER_WORKER)))
-    return [todo[i : i + size] for i in range(0, len(todo), size)]
+    """``todo`` in order, cut into chunks of falling size (guided scheduling)."""
+    smallest = max(1, len(todo) // (n_workers * _MOST_CHUNKS_PER_WORKER))
+    chunks, start = [], 0
+    while start < len(todo):
+        size = max(smallest, math.ceil((len(todo) - start) / (_GUIDED * n_workers)))
+        chunks.append(todo[start : start + size])
+        start += size
+    return chunks
 
 
 def _dask_client(scheduler: str, timeout: float) -> Any:
@@ -327,8 +366,12 @@ def run_batch(
     shared = {"settings": dict(settings or {}), "inputs": common.hexdigest()}
     todo: list[tuple[str, str, str, Any]] = []
     stale_errors: set[str] = set()
+    prefix = _key_prefix(func, shared, ())  # as job_key(func, payload, shared), once
+    files: dict[str, bool] = {}
     for job_id, payload in jobs:
-        key = job_key(func, payload, shared)
+        h = prefix.copy()
+        _feed(h, payload, files)
+        key = h.hexdigest()
         name = cache_file_name(job_id)
         if f"{name}.error.json" in existing:
             stale_errors.add(name)

@@ -12,8 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 __all__ = ["MAX_LABELLED_ROWS", "plot_district_table", "plot_figure6"]
 
@@ -43,6 +41,10 @@ def _draw_rows(
     rows are ranks on a figure of fixed size, the interval drawn as a band, so a thousand
     districts stay readable and draw in well under a second.
     """
+    # Loaded here, not with the module: computing a district table needs no drawing library.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     n = len(frame)
     labelled = n <= MAX_LABELLED_ROWS
     if not labelled:  # ranks carry no ids: order ties of the ranking key by today's V

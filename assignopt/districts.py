@@ -144,11 +144,15 @@ def _job(payload: tuple) -> dict:
 
 def _ids(schools: pd.DataFrame, column: str) -> np.ndarray:
     """District ids as text exactly as written; a blank id is refused naming its line."""
-    values = schools[column]
-    text = np.array(
-        [v if isinstance(v, str) else ("" if pd.isna(v) else str(v)) for v in values], dtype=object
-    )
-    blank = np.array([not v.strip() for v in text], dtype=bool)
+    values = schools[column].to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":
+        text = values
+    else:
+        text = np.array(
+            [v if isinstance(v, str) else ("" if pd.isna(v) else str(v)) for v in values],
+            dtype=object,
+        )
+    blank = np.array([not v or v.isspace() for v in text.tolist()], dtype=bool)
     if blank.any():
         position = int(np.flatnonzero(blank)[0])
         source = schools.attrs.get("source")
@@ -167,6 +171,11 @@ def _numbers(schools: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
     """The count columns as one float array; a column of text is refused by name."""
     out = np.empty((len(schools), len(columns)))
     for k, column in enumerate(columns):
+        if pd.api.types.is_numeric_dtype(schools[column]) and not pd.api.types.is_bool_dtype(
+            schools[column]
+        ):
+            out[:, k] = schools[column].to_numpy(dtype=float, na_value=np.nan)
+            continue  # a column of numbers holds no text
         values = pd.to_numeric(schools[column], errors="coerce")
         given = schools[column].notna() & (schools[column].astype(str).str.strip() != "")
         wrong = given & values.isna()
@@ -271,16 +280,26 @@ def district_jobs(
     starts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
     ends = np.r_[starts[1:], len(order)]
     columns = [*groups, poor]
+    values = values[order]
+    # The checks of _problem on all rows at once; only a district with a flagged row (or no
+    # students) is looked at again, for its message.
+    with np.errstate(invalid="ignore"):
+        size = values[:, :-1].sum(axis=1)
+        usable = np.isfinite(values).all(axis=1) & (values >= 0).all(axis=1)
+        usable &= ~(values[:, -1] > size * (1 + 1e-12) + 1e-9)
+    flagged = np.add.reduceat((~usable).astype(np.int64), starts) > 0
+    flagged |= ~(np.add.reduceat(np.where(usable, size, 0.0), starts) > 0)
+    counts, poor_counts = values[:, :-1], values[:, -1]
     jobs, problems = [], {}
-    for a, b in zip(starts, ends):
-        rows = order[a:b]
+    for a, b, bad in zip(starts.tolist(), ends.tolist(), flagged.tolist()):
         district_id = str(sorted_ids[a])
-        block = values[rows]
-        problem = _problem(block, columns, None if school_ids is None else school_ids[rows])
-        if problem is not None:
-            problems[district_id] = problem
-            continue
-        jobs.append((district_id, block[:, :-1].copy(), block[:, -1].copy()))
+        if bad:
+            named = None if school_ids is None else school_ids[order[a:b]]
+            problem = _problem(values[a:b], columns, named)
+            if problem is not None:
+                problems[district_id] = problem
+                continue
+        jobs.append((district_id, counts[a:b].copy(), poor_counts[a:b].copy()))
     return jobs, problems
 
 
