@@ -28,12 +28,68 @@ from assignopt.spatial.problem import (
     school_rows,
 )
 
-__all__ = ["solve_by_pricing", "transport_by_pricing"]
+__all__ = ["negative_arcs", "solve_by_pricing", "transport_by_pricing"]
 
 log = logging.getLogger(__name__)
 
 # Neighborhoods priced at once (bounds the temporary arrays).
 PRICE_BLOCK = 8192
+
+
+def negative_arcs(
+    km: np.ndarray,
+    school_term: np.ndarray,
+    source_dual: np.ndarray,
+    *,
+    threshold: float,
+    take: int,
+    active: np.ndarray,
+    blocked: np.ndarray | None = None,
+    live: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Arcs that price in: reduced cost ``km[n, s] - school_term[s, k] - source_dual[n, k]``.
+
+    Every (neighborhood, class, school) is priced in row blocks; per (neighborhood, class) at
+    most ``take`` of the most negative arcs below ``threshold`` that are not already
+    ``active`` (``(N, K, S)`` bool) are returned. ``blocked`` ``(N, S)`` pairs (a travel cap)
+    and sources not ``live`` ``(N, K)`` are never priced.
+
+    Returns
+    -------
+    neighborhoods, classes, schools : numpy.ndarray
+        The arcs, in row order.
+    min_reduced : float
+        The least reduced cost over every priced arc (at most 0): the certificate.
+    """
+    n, k = source_dual.shape
+    take = min(take, km.shape[1])
+    new_n, new_k, new_s = [], [], []
+    min_reduced = 0.0
+    for c in range(k):
+        for b0 in range(0, n, PRICE_BLOCK):
+            reduced = km[b0 : b0 + PRICE_BLOCK] - school_term[None, :, c]
+            reduced -= source_dual[b0 : b0 + PRICE_BLOCK, c][:, None]
+            if blocked is not None:
+                reduced[blocked[b0 : b0 + PRICE_BLOCK]] = np.inf
+            if live is not None:
+                reduced[~live[b0 : b0 + PRICE_BLOCK, c]] = np.inf
+            low = reduced.min(axis=1)
+            min_reduced = min(min_reduced, float(low.min()))
+            bad = np.flatnonzero(low < threshold)
+            if bad.size == 0:
+                continue
+            # Arcs already in the model price at zero or above up to tolerances.
+            part = np.where(active[b0 + bad, c, :], np.inf, reduced[bad])
+            best = np.argpartition(part, take - 1, axis=1)[:, :take]
+            values = np.take_along_axis(part, best, axis=1)
+            rows, picks = np.nonzero(values < threshold)
+            new_n.append(b0 + bad[rows])
+            new_k.append(np.full(rows.size, c))
+            new_s.append(best[rows, picks])
+    new_n, new_k, new_s = (
+        np.concatenate(a) if a else np.zeros(0, np.int64) for a in (new_n, new_k, new_s)
+    )
+    return new_n, new_k, new_s, min_reduced
 
 
 def solve_by_pricing(
@@ -188,33 +244,14 @@ def transport_by_pricing(
         dual = np.asarray(highs.getSolution().row_dual)
         y_supply = dual[: n * k].reshape(n, k)
         y_blocks = dual[n * k :].reshape(n_blocks, s)
-        new_n, new_k, new_s = [], [], []
-        min_reduced = 0.0
-        capped = bool(blocked.any())
-        threshold = -1e-9 * big
-        take = min(add_per_row, s)
-        for c in range(k):
-            school_term = coef[:, c] @ y_blocks
-            for b0 in range(0, n, PRICE_BLOCK):
-                reduced = km[b0 : b0 + PRICE_BLOCK] - school_term[None, :]
-                reduced -= y_supply[b0 : b0 + PRICE_BLOCK, c][:, None]
-                if capped:
-                    reduced[blocked[b0 : b0 + PRICE_BLOCK]] = np.inf
-                low = reduced.min(axis=1)
-                min_reduced = min(min_reduced, float(low.min()))
-                bad = np.flatnonzero(low < threshold)
-                if bad.size == 0:
-                    continue
-                # Arcs already in the model price at zero or above up to tolerances.
-                part = np.where(active[b0 + bad, c, :], np.inf, reduced[bad])
-                best = np.argpartition(part, take - 1, axis=1)[:, :take]
-                values = np.take_along_axis(part, best, axis=1)
-                rows, picks = np.nonzero(values < threshold)
-                new_n.append(b0 + bad[rows])
-                new_k.append(np.full(rows.size, c))
-                new_s.append(best[rows, picks])
-        new_n, new_k, new_s = (
-            np.concatenate(a) if a else np.zeros(0, np.int64) for a in (new_n, new_k, new_s)
+        new_n, new_k, new_s, min_reduced = negative_arcs(
+            km,
+            (coef.T @ y_blocks).T,
+            y_supply,
+            threshold=-1e-9 * big,
+            take=add_per_row,
+            active=active,
+            blocked=blocked if blocked.any() else None,
         )
         log.info(
             f"    pricing round {rounds}: {highs.getNumCol() - n_slack:,} arcs, "

@@ -35,16 +35,18 @@ import scipy.sparse as sp
 
 from assignopt.errors import InfeasibleError, SolverError, TimeLimitError
 from assignopt.lp import add_highs_columns, highs_model, new_highs
+from assignopt.spatial.pricing import PRICE_BLOCK as BLOCK
+from assignopt.spatial.pricing import negative_arcs, solve_by_pricing
 from assignopt.spatial.problem import TransportProblem, TransportSolution, school_rows
 
 __all__ = ["near_arcs", "solve_contested", "transport_by_seeded_pricing"]
 
 log = logging.getLogger(__name__)
 
-# Neighborhoods priced at once (bounds the temporary arrays).
-BLOCK = 8192
-# Fractional students are counted in 1/SEED_SCALE of a student for the seed network.
+# Fractional students are counted in 1/SEED_SCALE of a student for the seed network, whose
+# integer costs are in 1/SEED_UNITS_PER_KM km (metres).
 SEED_SCALE = 100
+SEED_UNITS_PER_KM = 1000
 
 
 def transport_by_seeded_pricing(
@@ -86,8 +88,6 @@ def transport_by_seeded_pricing(
         If pricing does not converge; :class:`TimeLimitError` if a HiGHS call reaches
         ``time_limit``.
     """
-    from assignopt.spatial.pricing import solve_by_pricing
-
     start = time.perf_counter()
     try:
         school_potential = _seed_potentials(problem)
@@ -154,9 +154,14 @@ def _seed_potentials(problem: TransportProblem) -> np.ndarray:
             capacity[np.argmax(capacity)] += short
     seats = seat_model(capacity, [], 1, False, problem.labels)
     _, duals = network_seed(
-        students, problem.km, seats, allowed=problem.allowed, labels=problem.labels
+        students,
+        problem.km,
+        seats,
+        allowed=problem.allowed,
+        labels=problem.labels,
+        units_per_km=SEED_UNITS_PER_KM,
     )
-    return duals.sink[:, 0] / 1000.0
+    return duals.sink[:, 0] / SEED_UNITS_PER_KM
 
 
 def near_arcs(
@@ -346,7 +351,7 @@ class _ContestedLP:
         u = np.zeros(n * k)
         c_ids = np.flatnonzero(self.contested)
         u[c_ids] = dual[self._supply_row(c_ids)]
-        f_ids = np.flatnonzero(~self.contested & (self.fixed_src >= 0))
+        f_ids = np.flatnonzero(self.fixed_src >= 0)  # uncontested sources
         f_school = self.fixed_src[f_ids]
         u[f_ids] = self.km[f_ids // k, f_school] - term[f_school, f_ids % k]
         return u, term
@@ -355,33 +360,17 @@ class _ContestedLP:
         """Arcs with negative reduced cost (up to ``add_per_row`` per source)."""
         n, k, s = self.n, self.k, self.s
         u, term = self._duals()
-        threshold = -1e-9 * self.big
-        take = min(add_per_row, s)
-        new_src, new_school = [], []
-        min_reduced = 0.0
-        live = self.flat > 0
-        for c in range(k):
-            for b0 in range(0, n, BLOCK):
-                rows = np.arange(b0, min(b0 + BLOCK, n))
-                reduced = self.km[b0 : b0 + BLOCK] - term[None, :, c]
-                reduced -= u[rows * k + c][:, None]
-                if self.blocked is not None:
-                    reduced[self.blocked[b0 : b0 + BLOCK]] = np.inf
-                reduced[~live[rows * k + c]] = np.inf
-                low = reduced.min(axis=1)
-                min_reduced = min(min_reduced, float(low.min()))
-                bad = np.flatnonzero(low < threshold)
-                if bad.size == 0:
-                    continue
-                part = np.where(self.active[(b0 + bad) * k + c], np.inf, reduced[bad])
-                best = np.argpartition(part, take - 1, axis=1)[:, :take]
-                values = np.take_along_axis(part, best, axis=1)
-                r, p = np.nonzero(values < threshold)
-                new_src.append((b0 + bad[r]) * k + c)
-                new_school.append(best[r, p])
-        if not new_src:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64), min_reduced
-        return np.concatenate(new_src), np.concatenate(new_school), min_reduced
+        nb, cls, school, min_reduced = negative_arcs(
+            self.km,
+            term,
+            u.reshape(n, k),
+            threshold=-1e-9 * self.big,
+            take=add_per_row,
+            active=self.active.reshape(n, k, s),
+            blocked=self.blocked,
+            live=self.flat.reshape(n, k) > 0,
+        )
+        return nb * k + cls, school, min_reduced
 
     def _add(self, src: np.ndarray, school: np.ndarray) -> None:
         """Add priced arcs; their uncontested sources join the model with their own arc."""
@@ -437,7 +426,7 @@ class _ContestedLP:
             raise SolverError(f"pricing did not converge in {max_rounds} rounds; use the dense LP")
         n, k, s = self.n, self.k, self.s
         flows = np.zeros((n, k, s))
-        f_ids = np.flatnonzero(~self.contested & (self.fixed_src >= 0))
+        f_ids = np.flatnonzero(self.fixed_src >= 0)  # uncontested sources
         flows[f_ids // k, f_ids % k, self.fixed_src[f_ids]] = self.flat[f_ids]
         x = np.maximum(np.asarray(self.highs.getSolution().col_value), 0.0)
         col_src, col_school = np.concatenate(self.col_src), np.concatenate(self.col_school)
