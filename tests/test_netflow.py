@@ -153,12 +153,13 @@ def test_network_refuses_what_is_not_a_network():
     supply, cap, km, bands = instance(0, n=30, s=4)
     with pytest.raises(InputError, match="networkx solver balances income only with fixed"):
         transport_assignment(supply, np.ceil(cap * 1.1), km, bands, solver="networkx")
-    # OR-Tools takes a band on a free enrolment through the LP its network seeds
-    # (assignopt.spatial.seeded), with the dense LP's optimum.
-    seeded = transport_assignment(supply, np.ceil(cap * 1.1), km, bands, solver="ortools")
+    # With solver="ortools" a band on a free enrolment (not a network) goes to the LP by levels
+    # (assignopt.spatial.levels; 30 neighborhoods are too few to cluster: HiGHS pricing), with
+    # the dense LP's optimum.
+    free = transport_assignment(supply, np.ceil(cap * 1.1), km, bands, solver="ortools")
     dense = transport_assignment(supply, np.ceil(cap * 1.1), km, bands, method="dense")
-    assert seeded.solver == "ortools + highs (seeded pricing)"
-    assert seeded.objective_km == pytest.approx(dense.objective_km, rel=1e-9)
+    assert free.solver == "highs (pricing)"
+    assert free.objective_km == pytest.approx(dense.objective_km, rel=1e-9)
     with pytest.raises(InputError, match="whole numbers"):
         transport_by_network(supply + 0.5, km, seat_model(cap + 100, [], 2, False))
 
@@ -169,7 +170,7 @@ def test_auto_takes_the_network_for_large_fixed_seat_districts(monkeypatch):
     fixed = transport_assignment(supply, cap, km, bands, fixed_enrolment=True)
     assert fixed.solver.startswith("ortools")
     free = transport_assignment(supply, np.ceil(cap * 1.1), km, bands)
-    assert free.solver == "ortools + highs (seeded pricing)"
+    assert free.solver == "highs (levels of clustered neighborhoods, pricing)"
 
 
 @pytest.mark.parametrize("capped", [False, True])
@@ -177,14 +178,15 @@ def test_coarse_levels_equal_their_definition(capped):
     """Each cluster level's students are its members' sums and its distance to a school the
     student-weighted mean over the members that reach it (computed here member by member);
     levels are summed from the finest, so this checks the nesting too."""
-    from assignopt.spatial.netflow import _cluster_labels, _coarse_levels
+    from assignopt.spatial.clusters import cluster_labels
+    from assignopt.spatial.netflow import _coarse_levels
 
     rng = np.random.default_rng(3)
     supply = rng.integers(0, 20, (400, 2))
     km = rng.uniform(0.1, 9.0, (400, 12))
     allowed = km <= km.min(axis=1, keepdims=True) + 4.0 if capped else None
     cost = np.rint(km * 1000).astype(np.int64)
-    clusters = _cluster_labels(cost, 3)
+    clusters = cluster_labels(cost, 3)
     assert len(clusters) >= 2  # nested levels to sum
     levels = _coarse_levels(supply, km, allowed, clusters, 1000)
     for label, (students, level_cost) in zip(clusters, levels, strict=True):

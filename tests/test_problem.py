@@ -29,10 +29,10 @@ def test_registry_names_seven_backends_and_their_forms():
         "networkx",
         "ortools-network",
         "ortools-scaled",
-        "ortools-seeded",
+        "highs-levels",
         "highs-pricing",
     }
-    assert "free_enrolment_bands" in backend("ortools-seeded").supports
+    assert "free_enrolment_bands" in backend("highs-levels").supports
     assert "fractional" in backend("ortools-scaled").supports
     assert "whole_neighborhoods" in backend("milp").supports
     assert "whole_neighborhoods" not in backend("dense-lp").supports
@@ -64,14 +64,14 @@ def test_dispatch_by_form_and_size(monkeypatch):
     assert choose_backend(whole).name == "milp"
     assert choose_backend(small, method="pricing").name == "highs-pricing"
     # Beyond PRICING_MIN_PAIRS pairs (4 here): a network form goes to OR-Tools when it is
-    # installed, a band on a free enrolment to the LP the network seeds (HiGHS pricing without
-    # OR-Tools), whole neighborhoods stay a MILP.
+    # installed, a band on a free enrolment to the LP by levels of clustered neighborhoods,
+    # whole neighborhoods stay a MILP.
     monkeypatch.setattr(transport, "PRICING_MIN_PAIRS", 3)
     fixed = problem(bands=[(POOR, 0.4, 0.6)], fixed_enrolment=True)
     network = backend("ortools-network").available()
     assert choose_backend(fixed).name == ("ortools-network" if network else "highs-pricing")
-    seeded = backend("ortools-seeded").available()
-    assert choose_backend(small).name == ("ortools-seeded" if seeded else "highs-pricing")
+    assert choose_backend(small).name == "highs-levels"
+    assert choose_backend(small, "ortools").name == "highs-levels"
     assert choose_backend(whole).name == "milp"
     assert choose_backend(small, "cbc").name == "dense-lp"
 

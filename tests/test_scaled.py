@@ -86,10 +86,10 @@ def test_full_schools_with_free_enrolment_go_to_the_network(monkeypatch):
         assert auto.solver.startswith("ortools")
         assert auto.objective_km == pytest.approx(dense.objective_km, rel=1e-9)
         check(auto, supply, cap, bands, fixed=True)
-    # With 10% spare seats the band is on a free enrolment: not a network, so the LP seeded
-    # by the network without the band (assignopt.spatial.seeded).
+    # With 10% spare seats the band is on a free enrolment: not a network, so the LP by levels
+    # of clustered neighborhoods (assignopt.spatial.levels).
     spare = transport_assignment(supply, np.ceil(cap * 1.1), km, [(POOR, rate - 0.05, rate + 0.05)])
-    assert spare.solver == "ortools + highs (seeded pricing)"
+    assert spare.solver == "highs (levels of clustered neighborhoods, pricing)"
 
 
 def test_an_infeasible_cap_is_named_on_the_unrounded_data():

@@ -40,11 +40,12 @@ class Backend:
     ----------
     name : str
         Registry key (``dense-lp``, ``milp``, ``networkx``, ``ortools-network``,
-        ``ortools-scaled``, ``ortools-seeded``, ``highs-pricing``).
+        ``ortools-scaled``, ``highs-levels``, ``highs-pricing``).
     solvers : tuple of str
         Solver names (as users write them) this backend answers to.
     method : str
-        ``dense``, ``pricing`` or ``network``.
+        ``dense``, ``pricing``, ``network`` or ``levels`` (the LP coarse to fine over
+        clustered neighborhoods).
     supports : frozenset of str
         The problem features it can solve.
     solve : callable
@@ -146,12 +147,10 @@ def _pricing(problem, solver, time_limit):
     return solve_by_pricing(problem, time_limit)
 
 
-def _seeded(problem, solver, time_limit):
-    if problem.fixed_enrolment:  # seat bounds on several classes: the LP as it stands
-        return _pricing(problem, solver, time_limit)
-    from assignopt.spatial.seeded import transport_by_seeded_pricing
+def _levels(problem, solver, time_limit):
+    from assignopt.spatial.levels import transport_by_levels
 
-    return transport_by_seeded_pricing(problem, time_limit=time_limit)
+    return transport_by_levels(problem, time_limit=time_limit)
 
 
 def _highs_available() -> bool:
@@ -188,15 +187,15 @@ register(
 )
 register(
     Backend(
-        "ortools-seeded",
-        ("ortools", "highs"),
-        "network",
+        "highs-levels",
+        ("highs", "ortools"),  # with ortools: the forms no network solves
+        "levels",
         frozenset(
             {"split", "travel_cap", "fractional", "free_enrolment_bands", "multi_class_bands"}
         ),
-        _seeded,
-        _scaled_available,
-        "the seeded path needs OR-Tools (pip install 'assignopt[fast]') and highspy",
+        _levels,
+        _highs_available,
+        "the levels path needs highspy",
     )
 )
 register(

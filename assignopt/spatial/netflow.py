@@ -34,9 +34,9 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from assignopt.errors import InfeasibleError, InputError, SolverError
+from assignopt.spatial.clusters import cluster_labels, coarse_levels
 from assignopt.spatial.potentials import node_potentials
 from assignopt.spatial.problem import (
     ClassBand,
@@ -287,7 +287,7 @@ def _solve_levels(supply, km, seats, allowed, levels, delta_km, labels, prove, u
         nearest = cost.min(axis=1)
         delta_km = 0.75 * float(np.median(nearest[nearest < FORBIDDEN])) / units_per_km
     delta = int(round(delta_km * units_per_km))
-    clusters = _cluster_labels(cost, levels)
+    clusters = cluster_labels(cost, levels)
     potentials = None
     support = None  # arcs carrying students one level up
     up_label = None  # neighborhood -> cluster one level up
@@ -341,73 +341,16 @@ def _check_seats(supply: np.ndarray, seats: SeatModel, labels: Labels) -> None:
             )
 
 
-def _cluster_labels(cost: np.ndarray, levels: int) -> list[np.ndarray]:
-    """Cluster labels, coarse to fine: neighborhoods sharing their 1, 2, 3 nearest schools.
-
-    A level is kept only if it has at most 60% of the sources of the next finer one.
-    """
-    n, s = cost.shape
-    depth = min(levels, s)
-    if depth == 0 or n < 50:
-        return []
-    near = np.argpartition(cost, depth - 1, axis=1)[:, :depth] if depth < s else None
-    if near is None:
-        near = np.tile(np.arange(s), (n, 1))
-    near = np.take_along_axis(near, np.argsort(np.take_along_axis(cost, near, 1), 1), 1)
-    key = np.zeros(n, np.int64)
-    labels = []
-    for d in range(depth):
-        key = key * s + near[:, d]
-        labels.append(np.unique(key, return_inverse=True)[1].ravel())
-    kept, size = [], n
-    for label in reversed(labels):
-        count = int(label.max()) + 1
-        if count <= 0.6 * size:
-            kept.append(label)
-            size = count
-    return kept[::-1]
-
-
 def _coarse_levels(supply, km, allowed, clusters, units_per_km=MM_PER_KM):
-    """Each cluster level's summed students and student-weighted mean distances, coarse to fine.
-
-    Means are in integer ``units_per_km``. With a travel cap (``allowed`` not None) a cluster
-    reaches a school if any member does, and its distance is the mean over those members.
-    Levels nest (a cluster of the nearest school is a union of clusters of the nearest two), so
-    only the finest reads the N x S distances; each coarser level sums the next finer one.
-    """
-    if not clusters:
-        return []
-    n, k = supply.shape
-    label = clusters[-1]
-    count = int(label.max()) + 1
-    weight = supply.sum(axis=1) + 1e-9
-    member = sp.csr_matrix((weight, (label, np.arange(n))), shape=(count, n))
-    students = np.zeros((count, k), np.int64)
-    np.add.at(students, label, supply)
-    if allowed is None:
-        weighted_km = member @ km
-        reach = np.asarray(member.sum(axis=1))  # (count, 1): every school in reach
-    else:
-        weighted_km = member @ np.where(allowed, km, 0.0)
-        reach = member @ allowed.astype(float)
+    """Each cluster level's whole students and integer mean distances, coarse to fine."""
     levels = []
-    for coarser in reversed(clusters):
-        if coarser is not label:  # sum the finer clusters into this level's
-            parent = np.empty(count, np.int64)
-            parent[label] = coarser
-            count = int(coarser.max()) + 1
-            into = sp.csr_matrix((np.ones(parent.size), (parent, np.arange(parent.size))))
-            weighted_km, reach = into @ weighted_km, into @ reach
-            summed = np.zeros((count, k), np.int64)
-            np.add.at(summed, parent, students)
-            students, label = summed, coarser
-        mean_km = weighted_km / np.maximum(reach, 1e-300)
-        cost = np.rint(mean_km * units_per_km).astype(np.int64)
-        if allowed is not None:
-            cost[reach <= 0] = FORBIDDEN
+    for level in coarse_levels(supply, km, allowed, clusters):
+        students = np.rint(level.students).astype(np.int64)
+        cost = np.rint(level.km * units_per_km).astype(np.int64)
+        if level.reach is not None:
+            cost[~level.reach] = FORBIDDEN
         levels.append((students, cost))
-    return levels[::-1]
+    return levels
 
 
 def _initial_arcs(supply, cost, potentials, delta, support, up, n_nearest):

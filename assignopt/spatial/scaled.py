@@ -24,6 +24,7 @@ import time
 import numpy as np
 
 from assignopt.errors import InfeasibleError, SolverError
+from assignopt.spatial.contested import solve_contested
 from assignopt.spatial.netflow import (
     MM_PER_KM,
     SeatModel,
@@ -33,7 +34,6 @@ from assignopt.spatial.netflow import (
 )
 from assignopt.spatial.pricing import solve_by_pricing
 from assignopt.spatial.problem import TransportProblem, TransportSolution, seat_bounds
-from assignopt.spatial.seeded import solve_contested
 
 __all__ = ["transport_by_scaled_network"]
 

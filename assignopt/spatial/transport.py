@@ -16,7 +16,9 @@ backends registered in :mod:`assignopt.spatial.backends` with the forms they can
   and the problem is a min-cost flow: networkx (:mod:`assignopt.spatial.nxflow`), or for large
   districts OR-Tools on a sparse, priced arc set (:mod:`assignopt.spatial.netflow`; the
   ``fast`` extra);
-- the LP on a sparse, priced arc set with HiGHS (:mod:`assignopt.spatial.pricing`).
+- the LP on a sparse, priced arc set with HiGHS (:mod:`assignopt.spatial.pricing`), and for
+  the forms no network solves (a band on a free enrolment, a band on several classes) the
+  same LP solved coarse to fine over clustered neighborhoods (:mod:`assignopt.spatial.levels`).
 
 This module is the dispatcher: it picks the backend by the solver asked for, the problem's
 form and its size.
@@ -60,10 +62,10 @@ PRICING_MIN_PAIRS = 50_000
 METHODS = ("auto", "dense", "pricing")
 # Which kinds of backend each method tries, in order; "auto" depends on the size.
 _ORDER = {
-    "dense": ("dense", "network"),
-    "pricing": ("pricing", "network"),
-    "auto-small": ("dense", "network"),
-    "auto-large": ("network", "pricing", "dense"),
+    "dense": ("dense", "network", "levels"),
+    "pricing": ("pricing", "network", "levels"),
+    "auto-small": ("dense", "network", "levels"),
+    "auto-large": ("network", "levels", "pricing", "dense"),
 }
 
 log = logging.getLogger(__name__)
@@ -116,8 +118,9 @@ def transport_assignment(
         prices negative (exact; :mod:`assignopt.spatial.pricing`). ``auto``, beyond
         ``PRICING_MIN_PAIRS`` neighborhood-school pairs with the default solver, uses the
         OR-Tools min-cost flow when the problem is a network (fixed seats or no bands, whole
-        students) and OR-Tools is installed, the LP that network seeds for a band on a free
-        enrolment (:mod:`assignopt.spatial.seeded`), and HiGHS pricing otherwise.
+        students) and OR-Tools is installed, and otherwise (a band on a free enrolment, a band
+        on several classes) the LP by levels of clustered neighborhoods
+        (:mod:`assignopt.spatial.levels`), before HiGHS pricing.
     labels : Labels, optional
         Neighborhood ids, school and class names, for messages.
 

@@ -1,119 +1,39 @@
-"""Free enrolment with income bands: a small LP seeded by the network without the bands.
+"""The LP of the contested sources: exact transport from a start that fixes most students.
 
-A band on a free enrolment bounds a ratio of two flows into one school, so the problem is not
-a network; but it is close to one. The min-cost flow of the same district without the bands
-(:func:`~assignopt.spatial.netflow.network_seed`, enrolment up to capacity) gives each
-school a potential, and with it each neighborhood a reduced distance to every school. Most
-neighborhoods have one school clearly best; only those whose best and next schools are within
-``delta`` of each other are *contested*.
+A *source* is a (neighborhood, class) with students. Given starting arcs, a source with one
+arc is *uncontested*: its students go to that school, a constant load on the school's rows.
+HiGHS solves the LP of the contested sources alone (their supply rows, every school's rows
+from :func:`~assignopt.spatial.problem.school_rows`, their arcs), kept live across rounds:
 
-1. **Seed.** The network without bands (students rounded down to 1/100 where they are
-   fractional: a seed need not be exact). ``delta`` is the gap (second best minus best reduced
-   distance) below which ``contested_share`` of the neighborhoods fall.
-2. **Reduced LP.** An uncontested (neighborhood, class) sends all its students to its one
-   school: a constant load on the school rows. HiGHS solves the LP of the contested sources
-   alone (their supply rows, every school's capacity and band rows, the arcs within
-   ``delta``). Infeasible: the share doubles, up to every source.
-3. **Pricing.** The LP's duals price every arc of every source (an uncontested source's own
-   dual makes its one arc's reduced cost zero). A source with a negative arc becomes contested
-   (its row and its arcs join the live model, its load leaves the school rows) and the LP is
-   re-solved from the previous basis. No negative arc left: the restricted optimum is optimal
-   for the whole LP (the certificate, reported as the final minimum reduced cost).
+1. **Pricing.** The LP's duals price every arc of every source (an uncontested source's own
+   dual makes its one arc's reduced cost zero; :func:`~assignopt.spatial.pricing.
+   negative_arcs`). A source with a negative arc becomes contested: its row and its arcs join
+   the live model and its load leaves the school rows.
+2. **Warm start.** A joining source's own arc enters the basis carrying its students (its new
+   row nonbasic), so the previous basis stays primal feasible and the dual simplex resumes
+   from it instead of starting over.
+3. **Proof.** No negative arc left: the restricted optimum is optimal for the whole LP (the
+   certificate, reported as the final minimum reduced cost).
 
-Same model and optimum as :func:`~assignopt.spatial.pricing.transport_by_pricing`; when the
-seeded LP stays infeasible with every source contested, that path solves the problem as posed
-and names what cannot be met.
+The starts are the scaled network (:mod:`assignopt.spatial.scaled`) and the coarser levels of
+clustered neighborhoods (:mod:`assignopt.spatial.levels`).
 """
 
 from __future__ import annotations
 
 import logging
-import time
 
 import numpy as np
 import scipy.sparse as sp
 
-from assignopt.errors import InfeasibleError, SolverError, TimeLimitError
+from assignopt.errors import SolverError, TimeLimitError
 from assignopt.lp import add_highs_columns, highs_model, new_highs
-from assignopt.spatial.pricing import PRICE_BLOCK as BLOCK
-from assignopt.spatial.pricing import negative_arcs, solve_by_pricing
+from assignopt.spatial.pricing import negative_arcs
 from assignopt.spatial.problem import TransportProblem, TransportSolution, school_rows
 
-__all__ = ["near_arcs", "solve_contested", "transport_by_seeded_pricing"]
+__all__ = ["ContestedLP", "solve_contested"]
 
 log = logging.getLogger(__name__)
-
-# Fractional students are counted in 1/SEED_SCALE of a student for the seed network, whose
-# integer costs are in 1/SEED_UNITS_PER_KM km (metres).
-SEED_SCALE = 100
-SEED_UNITS_PER_KM = 1000
-
-
-def transport_by_seeded_pricing(
-    problem: TransportProblem,
-    *,
-    time_limit: float | None = None,
-    contested_share: float = 0.25,
-    add_per_row: int = 2,
-    max_rounds: int = 200,
-) -> TransportSolution:
-    """Solve a free-enrolment transport problem with bands exactly (see the module notes).
-
-    Parameters
-    ----------
-    problem : TransportProblem
-        Free enrolment (``fixed_enrolment`` False), split neighborhoods, any bands and travel
-        cap.
-    time_limit : float, optional
-        Seconds per HiGHS call.
-    contested_share : float
-        Share of neighborhoods contested in the first LP.
-    add_per_row : int
-        Most negative arcs added per (neighborhood, class) and round.
-    max_rounds : int
-        Pricing rounds before giving up (an error: the answer would not be proven).
-
-    Returns
-    -------
-    TransportSolution
-        ``status`` ``optimal``; ``formulation`` names the seed, the rounds, the contested
-        sources and arcs, and the final minimum reduced cost.
-
-    Raises
-    ------
-    InfeasibleError
-        If no assignment exists (named by :func:`~assignopt.spatial.pricing.
-        transport_by_pricing`).
-    SolverError
-        If pricing does not converge; :class:`TimeLimitError` if a HiGHS call reaches
-        ``time_limit``.
-    """
-    start = time.perf_counter()
-    try:
-        school_potential = _seed_potentials(problem)
-    except InfeasibleError:  # the rounded seed; the problem as posed says why, in its terms
-        school_potential = None
-    share = contested_share
-    while school_potential is not None:
-        arcs = near_arcs(problem, school_potential, share)
-        seed = f"seeded by the network without bands (share {share:.0%})"
-        solution = solve_contested(
-            problem,
-            arcs,
-            start=start,
-            seed=seed,
-            solver="ortools + highs (seeded pricing)",
-            time_limit=time_limit,
-            add_per_row=add_per_row,
-            max_rounds=max_rounds,
-        )
-        if solution is not None:
-            return solution
-        if share >= 1.0:
-            break
-        share = min(1.0, 2 * share)
-        log.info(f"    seeded LP infeasible; contesting {share:.0%} of neighborhoods")
-    return solve_by_pricing(problem, time_limit)
 
 
 def solve_contested(
@@ -134,80 +54,32 @@ def solve_contested(
     enrolment: the school rows are :func:`~assignopt.spatial.problem.school_rows`. ``seed``
     and ``solver`` name the start and the path in the solution.
     """
-    lp = _ContestedLP(problem, *arcs, time_limit)
+    lp = ContestedLP(problem, *arcs, time_limit)
     if not lp.solve_first():
         return None
-    return lp.price(start, add_per_row, max_rounds, seed, solver)
+    min_reduced = lp.price(add_per_row, max_rounds)
+    return lp.solution(start, seed, solver, min_reduced)
 
 
-def _seed_potentials(problem: TransportProblem) -> np.ndarray:
-    """School potentials (km) of the min-cost flow without bands, enrolment up to capacity."""
-    from assignopt.spatial.netflow import network_seed, seat_model
-
-    students = problem.supply.sum(axis=1, keepdims=True)
-    capacity = problem.capacity
-    if not problem.whole_numbers:
-        students = np.floor(students * SEED_SCALE + 1e-9)
-        capacity = np.floor(capacity * SEED_SCALE + 1e-9)
-        short = students.sum() - capacity.sum()
-        if short > 0:
-            capacity[np.argmax(capacity)] += short
-    seats = seat_model(capacity, [], 1, False, problem.labels)
-    _, duals = network_seed(
-        students,
-        problem.km,
-        seats,
-        allowed=problem.allowed,
-        labels=problem.labels,
-        units_per_km=SEED_UNITS_PER_KM,
-    )
-    return duals.sink[:, 0] / SEED_UNITS_PER_KM
 
 
-def near_arcs(
-    problem: TransportProblem, potential: np.ndarray, share: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each source's arcs within ``delta`` of its best reduced distance ``km - potential``.
+class ContestedLP:
+    """The reduced LP of the contested sources, kept live in HiGHS across pricing rounds.
 
-    ``delta`` is the gap (second best minus best) below which ``share`` of the neighborhoods
-    with students fall; with ``share`` 1 every such neighborhood has at least two arcs.
+    Parameters
+    ----------
+    problem : TransportProblem
+        Either enrolment, any bands and travel cap.
+    arc_src, arc_school : numpy.ndarray
+        Starting arcs: source ``neighborhood * K + class`` and school. Arcs of sources without
+        students or beyond the travel cap are dropped.
+    time_limit : float, optional
+        Seconds per HiGHS call.
+    elastic : bool
+        Give every school row two slack columns (adding and removing seats) at a prohibitive
+        cost, so that any start is feasible; :meth:`slack` says how much the optimum still
+        uses (more than nothing: the problem is infeasible).
     """
-    n, k = problem.supply.shape
-    s = problem.n_schools
-    flat = problem.supply.ravel()
-    blocked = None if problem.allowed.all() else ~problem.allowed
-
-    def reduced(b0: int) -> np.ndarray:
-        red = problem.km[b0 : b0 + BLOCK] - potential[None, :]
-        if blocked is not None:
-            red = np.where(blocked[b0 : b0 + BLOCK], np.inf, red)
-        return red
-
-    best = np.empty(n)
-    gap = np.empty(n)
-    for b0 in range(0, n, BLOCK):
-        red = reduced(b0)
-        two = np.partition(red, 1, axis=1)[:, :2] if s > 1 else np.c_[red, red + np.inf]
-        best[b0 : b0 + BLOCK], gap[b0 : b0 + BLOCK] = two[:, 0], two[:, 1] - two[:, 0]
-    live_rows = flat.reshape(n, k).sum(axis=1) > 0
-    finite = gap[live_rows & np.isfinite(gap)]
-    delta = float(np.quantile(finite, min(share, 1.0))) if finite.size else 0.0
-    if share >= 1.0:
-        delta = max(delta, 0.0) * 1.0000001 + 1e-12
-    rows, schools = [], []
-    for b0 in range(0, n, BLOCK):
-        r, j = np.nonzero(reduced(b0) <= best[b0 : b0 + BLOCK, None] + delta)
-        rows.append(b0 + r)
-        schools.append(j)
-    rows, schools = np.concatenate(rows), np.concatenate(schools)
-    src = (rows[:, None] * k + np.arange(k)[None, :]).ravel()
-    school = np.repeat(schools, k)
-    keep = flat[src] > 0
-    return src[keep], school[keep]
-
-
-class _ContestedLP:
-    """The reduced LP of the contested sources, kept live in HiGHS across pricing rounds."""
 
     def __init__(
         self,
@@ -215,8 +87,10 @@ class _ContestedLP:
         arc_src: np.ndarray,
         arc_school: np.ndarray,
         time_limit: float | None,
+        elastic: bool = False,
     ):
         self.problem = problem
+        self.elastic = elastic
         self.km = problem.km
         n, k = problem.supply.shape
         s = problem.n_schools
@@ -262,11 +136,19 @@ class _ContestedLP:
         self.active[self.arc_src, self.arc_school] = True
         n_rows = c_ids.size + nb * s
         matrix = self._columns(a_src, a_school, n_rows)
+        cost = self.km[a_src // k, a_school]
+        self.n_slack = 2 * nb * s if self.elastic else 0
+        if self.elastic:  # slack columns first: +1 and -1 on each school row
+            rows = np.tile(c_ids.size + np.arange(nb * s), 2)
+            signs = np.repeat([1.0, -1.0], nb * s)
+            slack = sp.csc_matrix((signs, (rows, np.arange(self.n_slack))), (n_rows, self.n_slack))
+            matrix = sp.hstack([slack, matrix], format="csc")
+            cost = np.concatenate([np.full(self.n_slack, self.big), cost])
         model = highs_model(
-            self.km[a_src // k, a_school],
+            cost,
             matrix,
-            np.zeros(a_src.size),
-            np.full(a_src.size, np.inf),
+            np.zeros(cost.size),
+            np.full(cost.size, np.inf),
             np.concatenate([self.flat[c_ids], self._school_lower()]),
             np.concatenate([self.flat[c_ids], self._school_upper()]),
         )
@@ -399,21 +281,66 @@ class _ContestedLP:
             self.highs.changeRowsBounds(idx.size, idx, self._school_lower(), self._school_upper())
             src = np.concatenate([joining, src])
             school = np.concatenate([own, school])
-        n_rows = self.highs.getNumRow()
+        n_rows, n_cols = self.highs.getNumRow(), self.highs.getNumCol()
         add_highs_columns(self.highs, self.km[src // k, school], self._columns(src, school, n_rows))
+        if joining.size:
+            self._own_arcs_basic(n_rows - joining.size, n_cols, joining.size)
         self.col_src.append(src)
         self.col_school.append(school)
         self.active[src, school] = True
 
-    def price(
-        self, start: float, add_per_row: int, max_rounds: int, seed: str, solver: str
-    ) -> TransportSolution:
-        """Price and re-solve until no arc is negative; the proven solution."""
-        first_contested = int(self.contested.sum())
+    def _own_arcs_basic(self, first_row: int, first_col: int, count: int) -> None:
+        """Joining sources' own arcs basic, their rows nonbasic: the basis stays feasible.
+
+        Each own arc carries its source's students, as the load it replaces did, so the school
+        rows keep their activity. Without this the new rows' slacks are basic and infeasible
+        while the new arcs price negative, and HiGHS starts over (4.8 s against 0.5 s for one
+        round on a 10,000 x 300 city).
+        """
+        import highspy
+
+        basis = self.highs.getBasis()
+        if not basis.valid:
+            return
+        rows, cols = list(basis.row_status), list(basis.col_status)
+        rows[first_row : first_row + count] = [highspy.HighsBasisStatus.kLower] * count
+        cols[first_col : first_col + count] = [highspy.HighsBasisStatus.kBasic] * count
+        basis.row_status, basis.col_status = rows, cols
+        self.highs.setBasis(basis)
+
+    def school_term(self) -> np.ndarray:
+        """``(S, K)``: what a class-k student pays at each school in school-row duals.
+
+        A source's reduced distance to school ``s`` is ``km - school_term[s, k]`` up to its
+        own dual: the school potentials a finer level starts from.
+        """
+        return self._duals()[1]
+
+    def slack(self) -> float:
+        """Seats the elastic columns add or remove in the current solution (0 if not elastic)."""
+        return float(np.sum(self._values()[: self.n_slack]))
+
+    def _values(self) -> np.ndarray:
+        return np.maximum(np.asarray(self.highs.getSolution().col_value), 0.0)
+
+    def support(self) -> tuple[np.ndarray, np.ndarray]:
+        """Arcs carrying students, as ``(source, school)``."""
+        f_ids = np.flatnonzero(self.fixed_src >= 0)
+        x = self._values()[self.n_slack :]
+        col_src, col_school = np.concatenate(self.col_src), np.concatenate(self.col_school)
+        used = x > 1e-9 * np.maximum(self.flat[col_src], 1.0)
+        return (
+            np.concatenate([f_ids, col_src[used]]),
+            np.concatenate([self.fixed_src[f_ids], col_school[used]]),
+        )
+
+    def price(self, add_per_row: int = 2, max_rounds: int = 200) -> float:
+        """Price and re-solve until no arc is negative; the final minimum reduced cost."""
+        self.first_contested = int(self.contested.sum())
         for _ in range(max_rounds):
             src, school, min_reduced = self._price_round(add_per_row)
             log.info(
-                f"    seeded pricing round {self.rounds}: "
+                f"    contested LP, round {self.rounds}: "
                 f"{int(self.contested.sum()):,} contested sources, "
                 f"{self.highs.getNumCol():,} arcs, {src.size:,} priced in "
                 f"(min reduced cost {min_reduced:.3g} km)"
@@ -424,11 +351,17 @@ class _ContestedLP:
             self._check(self._run("simplex"))
         else:
             raise SolverError(f"pricing did not converge in {max_rounds} rounds; use the dense LP")
+        return min_reduced
+
+    def solution(
+        self, start: float, seed: str, solver: str, min_reduced: float
+    ) -> TransportSolution:
+        """The proven solution, its formulation naming the start and the rounds."""
         n, k, s = self.n, self.k, self.s
         flows = np.zeros((n, k, s))
         f_ids = np.flatnonzero(self.fixed_src >= 0)  # uncontested sources
         flows[f_ids // k, f_ids % k, self.fixed_src[f_ids]] = self.flat[f_ids]
-        x = np.maximum(np.asarray(self.highs.getSolution().col_value), 0.0)
+        x = self._values()[self.n_slack :]
         col_src, col_school = np.concatenate(self.col_src), np.concatenate(self.col_school)
         np.add.at(flows, (col_src // k, col_src % k, col_school), x)
         return TransportSolution.from_flows(
@@ -438,7 +371,7 @@ class _ContestedLP:
             solver,
             start,
             f"{'fixed seats' if self.problem.fixed_enrolment else 'enrolment up to capacity'}"
-            f"; {seed}; {first_contested:,} of {int((self.flat > 0).sum()):,} sources "
+            f"; {seed}; {self.first_contested:,} of {int((self.flat > 0).sum()):,} sources "
             f"contested at first, {int(self.contested.sum()):,} at the end; "
             f"{self.rounds} LP solves, {col_src.size:,} arcs, min reduced cost "
             f"{min_reduced:.2e}",
