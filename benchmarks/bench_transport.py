@@ -8,7 +8,9 @@ and CPU seconds, peak resident MB, objective km. The anchors are measured in the
   dependency of assignopt) where the problem is plain transport: no band (all students, one
   class), and perfect balance with full schools (one problem per class, seats ``share * E_s``);
 - the integer network with seat bounds rounded inward (the former fixed-enrolment path: a
-  slightly different problem) and HiGHS pricing, for bands.
+  slightly different problem) and HiGHS pricing, for bands;
+- for a band on a free enrolment, the same district with capacities scaled to enrolment (the
+  fixed-enrolment network), and plain HiGHS pricing.
 
 The machine is shared: the load average is printed with every result; compare CPU seconds.
 """
@@ -39,11 +41,16 @@ CASES = {
     "large": ([(50_000, 2_000)], ["ours"]),
     "large-band": ([(50_000, 2_000)], ["ours"]),
     "large-band-free": ([(50_000, 2_000)], ["ours"]),
+    # A segregated synthetic city (assignopt synth --grid 100 --schools 300 --seed 0:
+    # fractional students, poverty clustered) with 10% spare seats and the 0.05 band.
+    "city-band-free": ([(10_000, 300)], ["ours", "fixed", "pricing"]),
 }
 
 
 def problem(case: str, n: int, s: int):
     """Students, capacities, distances and bands of a case."""
+    if case.startswith("city"):
+        return city(round(n**0.5), s)
     supply, cap, km, bands = instance(n, s)
     rate = supply[:, 0].sum() / supply.sum()
     poor = np.array([True, False])
@@ -54,6 +61,21 @@ def problem(case: str, n: int, s: int):
     if case in ("band-free", "large-band-free"):
         return supply, np.ceil(cap * 1.1), km, bands
     return supply, cap, km, bands  # band-fixed, large-band: capacities equal to enrolment
+
+
+def city(grid: int, s: int, spare: float = 0.1, d: float = 0.05):
+    """The synthetic city of ``assignopt synth --grid G --schools S --seed 0`` (defaults:
+    racial and income segregation 0.5), capacities scaled to enrolment times ``1 + spare``."""
+    from assignopt.spatial.assign import district_distances
+    from assignopt.spatial.synth import synthetic_city
+
+    district = synthetic_city(grid=grid, n_schools=s, seed=0)
+    supply = district.counts().sum(axis=1)
+    total = supply.sum()
+    cap = district.capacity * total / district.capacity.sum() * (1 + spare)
+    rate = supply[:, 0].sum() / total
+    km = district_distances(district).km
+    return supply, cap, km, [(np.array([True, False]), rate - d, rate + d)]
 
 
 def one(case: str, n: int, s: int, solver: str) -> dict:
@@ -67,6 +89,7 @@ def one(case: str, n: int, s: int, solver: str) -> dict:
     else:  # the lazily imported solver modules, as in a process that solved before
         import ortools.graph.python.min_cost_flow  # noqa: F401
 
+        import assignopt.spatial.levels  # noqa: F401
         import assignopt.spatial.netflow  # noqa: F401
         import assignopt.spatial.scaled  # noqa: F401
     wall, cpu = time.perf_counter(), time.process_time()
@@ -94,10 +117,16 @@ def one(case: str, n: int, s: int, solver: str) -> dict:
         result = transport_by_network(supply, km, seats)
         objective, extra = result.objective_km, result.formulation
     elif solver == "fixed":
-        full = np.floor(cap * supply.sum() / cap.sum())
-        full[: int(supply.sum() - full.sum())] += 1
+        if case.startswith("city"):  # fractional students: capacities scaled exactly
+            full = cap * supply.sum() / cap.sum()
+        else:
+            full = np.floor(cap * supply.sum() / cap.sum())
+            full[: int(supply.sum() - full.sum())] += 1
         result = transport_assignment(supply, full, km, bands)
         objective, extra = result.objective_km, "same district, capacities scaled to enrolment"
+    elif solver == "pricing":
+        result = transport_assignment(supply, cap, km, bands, method="pricing")
+        objective, extra = result.objective_km, result.formulation
     else:
         raise ValueError(solver)
     return {

@@ -34,7 +34,6 @@ import time
 
 import numpy as np
 
-from assignopt.errors import InfeasibleError
 from assignopt.spatial.clusters import CoarseLevel, cluster_labels, coarse_levels
 from assignopt.spatial.contested import ContestedLP
 from assignopt.spatial.pricing import PRICE_BLOCK, solve_by_pricing
@@ -47,6 +46,7 @@ log = logging.getLogger(__name__)
 # Most nearest schools a cluster shares: 3 to 5 levels on the benchmark districts (5 against
 # 3: 10,000 x 300 with 10% spare seats 0.84 s against 1.03 s, 50,000 x 500 5.3 s against 7.5 s).
 LEVEL_DEPTH = 5
+NEAREST = 4  # schools per cluster in the coarsest level's first LP
 SOLVER = "highs (levels of clustered neighborhoods, pricing)"
 
 
@@ -100,15 +100,15 @@ def transport_by_levels(
     if not levels:
         return solve_by_pricing(problem, time_limit)
     coarsest = _level_problem(problem, levels[0])
-    try:
-        first = solve_by_pricing(coarsest, time_limit)
-    except InfeasibleError:  # so is the district: its own LP names why, in its terms
-        return solve_by_pricing(problem, time_limit)
     k = problem.n_classes
-    nb, cls, school = np.nonzero(first.flows)
-    lp = ContestedLP(coarsest, nb * k + cls, school, time_limit)
-    lp.solve_first()  # an optimal support: feasible, and optimal at once
-    min_reduced = lp.price(add_per_row, max_rounds)
+    near = np.argsort(np.where(coarsest.allowed, coarsest.km, np.inf), axis=1)[:, :NEAREST]
+    rows = np.repeat(np.arange(coarsest.n_neighborhoods), near.shape[1])
+    src = (rows[:, None] * k + np.arange(k)[None, :]).ravel()
+    lp = ContestedLP(coarsest, src, np.repeat(near.ravel(), k), time_limit, elastic=True)
+    lp.solve_first()
+    lp.price(add_per_row, max_rounds)
+    if lp.slack() > 1e-9 * max(1.0, float(problem.supply.sum())):
+        return solve_by_pricing(problem, time_limit)  # names why, in the district's terms
     sizes = [coarsest.n_neighborhoods]
     for finer in [*levels[1:], None]:
         fine = problem if finer is None else _level_problem(problem, finer)
