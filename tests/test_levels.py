@@ -162,3 +162,25 @@ def test_large_fixed_seats_with_fractional_bounds_take_the_levels_path(monkeypat
     for solution in (scaled, levels):
         assert solution.objective_km == pytest.approx(dense.objective_km, rel=1e-9)
         check(solution, supply, cap, bands, fixed=True)
+
+
+def test_without_ortools_network_forms_take_the_levels_path(monkeypatch):
+    """With OR-Tools not installed (its backends marked unavailable), a large fixed-seat band
+    and the nearest-school baseline go to the levels, not plain pricing: same optimum as the
+    dense LP."""
+    import dataclasses
+
+    from assignopt.spatial import backends
+
+    registry = dict(backends._REGISTRY)
+    for name, entry in registry.items():
+        if name.startswith("ortools"):
+            registry[name] = dataclasses.replace(entry, available=lambda: False)
+    monkeypatch.setattr(backends, "_REGISTRY", registry)
+    monkeypatch.setattr(transport, "PRICING_MIN_PAIRS", 100)
+    supply, cap, km, rate = district(12)
+    for bands in ([(POOR, rate - 0.03, rate + 0.03)], []):
+        dense = transport_assignment(supply, cap, km, bands, fixed_enrolment=True, method="dense")
+        auto = transport_assignment(supply, cap, km, bands, fixed_enrolment=True)
+        assert auto.solver == SOLVER
+        assert auto.objective_km == pytest.approx(dense.objective_km, rel=1e-9)

@@ -69,7 +69,7 @@ def test_dispatch_by_form_and_size(monkeypatch):
     monkeypatch.setattr(transport, "PRICING_MIN_PAIRS", 3)
     fixed = problem(bands=[(POOR, 0.4, 0.6)], fixed_enrolment=True)
     network = backend("ortools-network").available()
-    assert choose_backend(fixed).name == ("ortools-network" if network else "highs-pricing")
+    assert choose_backend(fixed).name == ("ortools-network" if network else "highs-levels")
     assert choose_backend(small).name == "highs-levels"
     assert choose_backend(small, "ortools").name == "highs-levels"
     assert choose_backend(whole).name == "milp"

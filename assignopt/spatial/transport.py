@@ -118,9 +118,9 @@ def transport_assignment(
         prices negative (exact; :mod:`assignopt.spatial.pricing`). ``auto``, beyond
         ``PRICING_MIN_PAIRS`` neighborhood-school pairs with the default solver, uses the
         OR-Tools min-cost flow when the problem is a network (fixed seats or no bands, whole
-        students) and OR-Tools is installed, and otherwise (a band on a free enrolment, a band
-        on several classes) the LP by levels of clustered neighborhoods
-        (:mod:`assignopt.spatial.levels`), before HiGHS pricing.
+        students) and OR-Tools is installed, and otherwise (a band on a free enrolment or on
+        several classes, or OR-Tools not installed) the LP by levels of clustered
+        neighborhoods (:mod:`assignopt.spatial.levels`), before HiGHS pricing.
     labels : Labels, optional
         Neighborhood ids, school and class names, for messages.
 
