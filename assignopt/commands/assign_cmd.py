@@ -15,6 +15,7 @@ from assignopt.commands.common import (
     execute,
     out_option,
     tolerance_option,
+    travel_cap_options,
 )
 from assignopt.solver_names import ASSIGNMENT_SOLVERS
 
@@ -41,12 +42,7 @@ from assignopt.solver_names import ASSIGNMENT_SOLVERS
     is_flag=True,
     help="Send each neighborhood whole to one school (a MILP; its gap is reported).",
 )
-@click.option("--travel-cap-km", type=float, help="No student travels further than this (km).")
-@click.option(
-    "--extra-km-cap",
-    type=float,
-    help="No student travels more than this (km) beyond their nearest school.",
-)
+@travel_cap_options
 @click.option(
     "--time-limit",
     type=float,

@@ -148,3 +148,20 @@ def district_source_options(func: Callable) -> Callable:
     for decorator in reversed(decorators):
         func = decorator(func)
     return func
+
+
+def travel_cap_options(func: Callable) -> Callable:
+    """``--travel-cap-km`` and ``--extra-km-cap`` of the jobs that assign students."""
+    decorators = [
+        click.option(
+            "--travel-cap-km", type=float, help="No student travels further than this (km)."
+        ),
+        click.option(
+            "--extra-km-cap",
+            type=float,
+            help="No student travels more than this (km) beyond their nearest school.",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func

@@ -15,6 +15,7 @@ from assignopt.commands.common import (
     execute,
     out_option,
     tolerance_option,
+    travel_cap_options,
 )
 
 
@@ -84,12 +85,7 @@ from assignopt.commands.common import (
     show_default=True,
     help="Neighborhood column naming today's school.",
 )
-@click.option("--travel-cap-km", type=float, help="No student travels further than this (km).")
-@click.option(
-    "--extra-km-cap",
-    type=float,
-    help="No student travels more than this (km) beyond their nearest school.",
-)
+@travel_cap_options
 @out_option("zones_out")
 @computing
 def zones(out_dir: Path, as_json: bool, **options: Any) -> None:
