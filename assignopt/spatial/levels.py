@@ -7,24 +7,24 @@ coarse grain. Neighborhoods are clustered by their nearest schools
 and each level is the same LP over its clusters, with summed students and student-weighted
 mean distances (:func:`~assignopt.spatial.clusters.coarse_levels`).
 
-1. **Coarsest level.** HiGHS pricing (:func:`~assignopt.spatial.pricing.solve_by_pricing`)
-   solves it from the nearest schools.
-2. **Each finer level** starts the LP of the contested sources
-   (:class:`~assignopt.spatial.contested.ContestedLP`) from two sets of arcs per (cluster,
-   class): the schools its parent cluster sent that class to, and its best schools under the
-   parent level's school prices. The first set alone reproduces the parent's school totals
-   (members split in the parent's proportions), so the start is feasible whenever the parent
-   was (up to a travel cap, below). A source left with one arc is a constant load; the rest
-   are priced over every school until no arc is negative, which makes each level's solution
+1. **Coarsest level.** The LP of the contested sources
+   (:class:`~assignopt.spatial.contested.ContestedLP`) from each cluster's four nearest
+   schools, priced over every school.
+2. **Each finer level** starts the same LP from two sets of arcs per (cluster, class): the
+   schools its parent cluster sent that class to, and its best schools under the parent
+   level's school prices. The first set alone reproduces the parent's school totals (members
+   split in the parent's proportions), so the start is feasible whenever the parent was (up
+   to a travel cap, below). A source left with one arc is a constant load; the rest are
+   priced over every school until no arc is negative, which makes each level's solution
    optimal for that level.
 3. **The finest level is the district itself**: its pricing over all N x S x K arcs is the
    certificate.
 
 A start may be infeasible when a travel cap cuts members off their cluster's schools: every
 school row has slack columns at a prohibitive cost (as HiGHS pricing's unserved columns), which
-pricing drives out. A level that still needs them, or an infeasible coarsest level, means an
-infeasible district (each level relaxes it), which HiGHS pricing on the district itself names,
-in its own terms.
+pricing drives out. A level that still needs them means an infeasible district (each level
+relaxes it), which HiGHS pricing (:func:`~assignopt.spatial.pricing.solve_by_pricing`) on the
+district itself names, in its own terms.
 """
 
 from __future__ import annotations
