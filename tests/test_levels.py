@@ -35,8 +35,14 @@ def test_a_segregated_city_with_spare_seats():
     """Poverty clustered on one side of a synthetic city: the band needs students from far
     beyond their nearest schools (the case a start from the network without the band could
     not seed). Equal to the dense LP to 1e-9, fractional students as the city gives them."""
-    city = synthetic_city(grid=12, n_schools=16, racial_segregation=0.9, income_segregation=0.9,
-                          income_axis="aligned", seed=4)
+    city = synthetic_city(
+        grid=12,
+        n_schools=16,
+        racial_segregation=0.9,
+        income_segregation=0.9,
+        income_axis="aligned",
+        seed=4,
+    )
     supply = city.counts().sum(axis=1)
     cap = city.capacity * supply.sum() / city.capacity.sum() * 1.1
     from assignopt.spatial.assign import district_distances
@@ -120,8 +126,9 @@ def test_an_infeasible_band_is_named_by_school(n):
     km = np.where(np.arange(2)[None, :] == (np.arange(n) >= half)[:, None], 1.0, 9.0)
     km = km + np.linspace(0, 0.5, n)[:, None]
     allowed = km < 5
-    problem = TransportProblem(supply, np.array([60.0, 60.0]), km, [(POOR, 0.4, 0.6)],
-                               allowed=allowed)
+    problem = TransportProblem(
+        supply, np.array([60.0, 60.0]), km, [(POOR, 0.4, 0.6)], allowed=allowed
+    )
     with pytest.raises(InfeasibleError, match="infeasible assignment: "):
         transport_by_levels(problem)
 

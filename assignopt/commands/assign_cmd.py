@@ -29,8 +29,8 @@ from assignopt.solver_names import ASSIGNMENT_SOLVERS
     default="highs",
     show_default=True,
     help="With highs, districts beyond 50,000 neighborhood-school pairs go to the OR-Tools "
-    "min-cost flow (the 'fast' extra; with a band and spare seats it seeds a small HiGHS LP) "
-    "or, without OR-Tools, to HiGHS pricing.",
+    "min-cost flow when they are a network (the 'fast' extra), else (a band with spare seats, "
+    "or no OR-Tools) to the HiGHS LP solved over levels of clustered neighborhoods.",
 )
 @click.option(
     "--fixed-enrolment",

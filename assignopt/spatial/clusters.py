@@ -127,7 +127,5 @@ def coarse_levels(
             np.add.at(summed, parent, students)
             students, label = summed, coarser
         mean_km = weighted_km / np.maximum(reach, 1e-300)
-        levels.append(
-            CoarseLevel(label, students, mean_km, None if allowed is None else reach > 0)
-        )
+        levels.append(CoarseLevel(label, students, mean_km, None if allowed is None else reach > 0))
     return levels[::-1]

@@ -61,8 +61,6 @@ def solve_contested(
     return lp.solution(start, seed, solver, min_reduced)
 
 
-
-
 class ContestedLP:
     """The reduced LP of the contested sources, kept live in HiGHS across pricing rounds.
 
@@ -213,7 +211,7 @@ class ContestedLP:
 
         if status not in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kModelEmpty):
             raise SolverError(
-                "the seeded transport LP ended with status "
+                "the contested transport LP ended with status "
                 f"{self.highs.modelStatusToString(status)!r}"
             )
 
