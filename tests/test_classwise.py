@@ -15,7 +15,7 @@ def test_split_flows_fills_schools_class_by_class():
     # school 0 takes the 3 poor and 1 nonpoor, school 1 the other nonpoor (by hand).
     supply = np.array([[3.0, 2.0], [0.0, 4.0]])
     merged = np.array([[[4.0, 1.0]], [[1.0, 3.0]]])
-    flows = split_flows(merged, supply)
+    flows = split_flows(merged, supply).dense()
     assert flows[0].tolist() == [[3.0, 0.0], [1.0, 1.0]]
     assert flows[1].tolist() == [[0.0, 0.0], [1.0, 3.0]]
     assert np.allclose(flows.sum(axis=1), merged[:, 0, :])

@@ -6,6 +6,7 @@ import pytest
 from assignopt.errors import InfeasibleError, InputError
 from assignopt.spatial import transport
 from assignopt.spatial.backends import Backend, backend, backends, register
+from assignopt.spatial.flows import Flows
 from assignopt.spatial.problem import Labels, TransportProblem, TransportSolution
 from assignopt.spatial.transport import choose_backend, solve_transport
 
@@ -95,7 +96,7 @@ def test_a_registered_backend_is_dispatched_to(monkeypatch):
         calls.append((solver, time_limit))
         flows = np.zeros((2, 2, 2))
         flows[0, 0, 0] = flows[1, 1, 1] = 100.0
-        return TransportSolution(flows, 0.0, "optimal", "stub", 0.0, "stub")
+        return TransportSolution(Flows.from_dense(flows), 0.0, "optimal", "stub", 0.0, "stub")
 
     monkeypatch.setattr(transport, "backends", lambda: {"stub": stub})
     stub = Backend("stub", ("highs",), "dense", frozenset({"split"}), solve)

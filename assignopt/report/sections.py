@@ -284,9 +284,7 @@ def _geojson_geometries(geoms: np.ndarray) -> list[dict]:
 def _flow_layer(result: AssignmentResult, origin: np.ndarray, dest: np.ndarray, crs, lines: int):
     from assignopt.spatial.output import segments
 
-    per_pair = result.assigned.flows.sum(axis=1)
-    n, s = np.nonzero(per_pair > 1e-6)
-    weight = per_pair[n, s]
+    n, s, weight = result.assigned.arcs.pairs(1e-6)  # classes summed
     keep = np.argsort(-weight, kind="stable")[:lines]
     n, s, weight = n[keep], s[keep], weight[keep]
     widths = 0.5 + 4.5 * weight / max(weight.max(), 1e-12) if weight.size else []

@@ -19,6 +19,7 @@ from assignopt.maxseg import maximum_segregation, minimum_segregation
 from assignopt.policy import Policy
 from assignopt.spatial.distance import DistanceMatrix, district_distances
 from assignopt.spatial.district import District
+from assignopt.spatial.flows import Flows, as_flows
 from assignopt.spatial.splits import assigned_v_range
 from assignopt.spatial.transport import TransportSolution, transport_assignment
 from assignopt.witness import index_of
@@ -34,47 +35,57 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-def school_compositions(counts: np.ndarray, flows: np.ndarray) -> np.ndarray:
+def school_compositions(counts: np.ndarray, flows: Flows | np.ndarray) -> np.ndarray:
     """Students by school, group and class when each flow carries its neighborhood's racial mix.
 
     Parameters
     ----------
     counts : numpy.ndarray
         Students by neighborhood, group and class, ``(N, M, K)``.
-    flows : numpy.ndarray
-        Students by neighborhood, class and school, ``(N, K, S)``.
+    flows : Flows or numpy.ndarray
+        Students by neighborhood, class and school: :class:`Flows`, or dense ``(N, K, S)``.
 
     Returns
     -------
     numpy.ndarray
         ``(S, M, K)``.
     """
+    arcs = as_flows(flows)
+    counts = np.asarray(counts, float)
+    m = counts.shape[1]
+    _, k, s = arcs.shape
     per_class = counts.sum(axis=1, keepdims=True)  # (N, 1, K)
     mix = np.divide(counts, per_class, out=np.zeros_like(counts), where=per_class > 0)
-    return np.einsum("nmk,nks->smk", mix, flows)
+    carried = mix[arcs.neighborhood, :, arcs.income_class] * arcs.students[:, None]  # (A, M)
+    cell = arcs.school * k + arcs.income_class
+    out = np.stack([np.bincount(cell, carried[:, g], minlength=s * k) for g in range(m)])
+    return out.reshape(m, s, k).transpose(1, 0, 2)
 
 
-def travel_statistics(flows: np.ndarray, km: np.ndarray) -> dict[str, float]:
-    """Mean, median and 95th percentile distance per student; share not at the nearest school."""
-    per_pair = flows.sum(axis=1)  # (N, S)
-    weights = per_pair.ravel()
-    dist = np.broadcast_to(km, per_pair.shape).ravel()
-    keep = weights > 1e-9
-    weights, dist = weights[keep], dist[keep]
+def travel_statistics(flows: Flows | np.ndarray, km: np.ndarray) -> dict[str, float]:
+    """Mean, median and 95th percentile distance per student; share not at the nearest school.
+
+    ``flows`` as :class:`Flows` or dense ``(N, K, S)``; ``km`` the ``(N, S)`` distances.
+    """
+    arcs = as_flows(flows)
+    km = np.asarray(km, float)
+    rows, schools, students = arcs.pairs()
+    dist_all = km[rows, schools]
+    keep = students > 1e-9
+    weights, dist = students[keep], dist_all[keep]
     order = np.argsort(dist, kind="stable")
     cum = np.cumsum(weights[order]) / weights.sum()
 
     def quantile(q: float) -> float:
         return float(dist[order][np.searchsorted(cum, q - 1e-12)])
 
-    nearest = km.argmin(axis=1)
-    at_nearest = per_pair[np.arange(len(km)), nearest].sum()
+    at_nearest = students[schools == km.argmin(axis=1)[rows]].sum()
     return {
         "mean_km": float(np.average(dist, weights=weights)),
         "median_km": quantile(0.5),
         "p95_km": quantile(0.95),
-        "share_not_nearest": float(1.0 - at_nearest / per_pair.sum()),
-        "objective_km": float((per_pair * km).sum()),
+        "share_not_nearest": float(1.0 - at_nearest / students.sum()),
+        "objective_km": float(students @ dist_all),
     }
 
 
@@ -96,14 +107,14 @@ def travel_allowed(
 
 
 def assigned_schools(
-    flows: np.ndarray, school_names: tuple[str, ...] | list[str], minimum: float = 1e-6
+    flows: Flows | np.ndarray, school_names: tuple[str, ...] | list[str], minimum: float = 1e-6
 ) -> tuple[list[str], np.ndarray, list[str]]:
     """Each neighborhood's main school, its share, and every school with its share.
 
     Parameters
     ----------
-    flows : numpy.ndarray
-        Students by neighborhood, class and school, ``(N, K, S)``.
+    flows : Flows or numpy.ndarray
+        Students by neighborhood, class and school: :class:`Flows`, or dense ``(N, K, S)``.
     school_names : sequence of str
         The schools' names.
     minimum : float
@@ -118,14 +129,16 @@ def assigned_schools(
     listing : list of str
         ``name:share`` pairs, largest share first, joined by ``;`` (shares to 2 decimals).
     """
-    per_pair = flows.sum(axis=1)  # (N, S)
-    total = per_pair.sum(axis=1)
-    n = len(per_pair)
-    rows, cols = np.nonzero((per_pair > minimum) & (total > minimum)[:, None])
+    arcs = as_flows(flows)
+    n = arcs.shape[0]
+    rows, cols, students = arcs.pairs()
+    total = np.bincount(rows, students, minlength=n)
+    keep = (students > minimum) & (total[rows] > minimum)
+    rows, cols, students = rows[keep], cols[keep], students[keep]
     # Within each neighborhood: largest share first, ties in school order.
-    order = np.lexsort((cols, -per_pair[rows, cols], rows))
+    order = np.lexsort((cols, -students, rows))
     rows, cols = rows[order], cols[order]
-    fraction = per_pair[rows, cols] / total[rows]
+    fraction = students[order] / total[rows]
     starts = np.searchsorted(rows, np.arange(n + 1))
     has = starts[1:] > starts[:-1]
     first = starts[:-1][has]
@@ -186,7 +199,7 @@ class AssignmentResult:
         largest first, as ``07:0.62;12:0.38``). A GeoDataFrame in the district's CRS.
         """
         frame = self.district.neighborhoods.copy()
-        main, share, listing = assigned_schools(self.assigned.flows, self.district.school_names)
+        main, share, listing = assigned_schools(self.assigned.arcs, self.district.school_names)
         frame["school"] = main
         frame["school_share"] = share
         frame["schools"] = listing
@@ -212,8 +225,8 @@ class AssignmentResult:
     def school_table(self) -> pd.DataFrame:
         """Per school: enrolment, students by group and class, poverty rate, Black share."""
         d = self.district
-        comp = school_compositions(d.counts(), self.assigned.flows)
-        near = school_compositions(d.counts(), self.nearest.flows)
+        comp = school_compositions(d.counts(), self.assigned.arcs)
+        near = school_compositions(d.counts(), self.nearest.arcs)
         frame = d.schools[["name", "capacity"]].copy()
         frame["enrolment"] = comp.sum(axis=(1, 2))
         for m, g in enumerate(d.groups):
@@ -233,7 +246,15 @@ class AssignmentResult:
 
         In the order of :meth:`flow_table`'s rows.
         """
-        return np.nonzero(self.assigned.flows > minimum)
+        return self._kept(minimum)[:3]
+
+    def _kept(self, minimum: float) -> tuple[np.ndarray, ...]:
+        """Neighborhood, class, school and students of the arcs carrying above ``minimum``."""
+        arcs = self.assigned.arcs
+        keep = arcs.students > minimum
+        return tuple(
+            a[keep] for a in (arcs.neighborhood, arcs.income_class, arcs.school, arcs.students)
+        )
 
     def flow_table(self, minimum: float = 1e-6) -> pd.DataFrame:
         """The assignment: one row per (neighborhood, class, school) with students and km.
@@ -241,13 +262,13 @@ class AssignmentResult:
         Neighborhoods are named by their id (the column is named after the district's id
         column, ``neighborhood`` without one), schools by name.
         """
-        n, k, s = self.flow_positions(minimum)
+        n, k, s, students = self._kept(minimum)
         return pd.DataFrame(
             {
                 self.district.id_label: np.asarray(self.district.neighborhood_ids, dtype=object)[n],
                 "income_class": np.asarray(self.district.classes)[k],
                 "school": np.asarray(self.district.school_names, dtype=object)[s],
-                "students": self.assigned.flows[n, k, s],
+                "students": students,
                 "km": self.distances.km[n, s],
             }
         )
@@ -370,8 +391,8 @@ def assign_district(
     log.info(f"  {assigned.solver}: {assigned.status} in {assigned.seconds:.1f} s{_gap(assigned)}")
     m = len(district.groups)
     residential = _indices(counts.sum(axis=2), m)
-    near_idx = _indices(school_compositions(counts, nearest.flows).sum(axis=2), m)
-    assigned_idx = _indices(school_compositions(counts, assigned.flows).sum(axis=2), m)
+    near_idx = _indices(school_compositions(counts, nearest.arcs).sum(axis=2), m)
+    assigned_idx = _indices(school_compositions(counts, assigned.arcs).sum(axis=2), m)
     extra = {}
     if possible:
         # The same population and policy as the assignment: every group's students, the band
@@ -406,8 +427,8 @@ def assign_district(
         residential,
         near_idx,
         assigned_idx,
-        travel_statistics(nearest.flows, distances.km),
-        travel_statistics(assigned.flows, distances.km),
+        travel_statistics(nearest.arcs, distances.km),
+        travel_statistics(assigned.arcs, distances.km),
         extra,
         over_splits,
     )

@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from assignopt.spatial.flows import Flows, as_flows
 from assignopt.spatial.problem import TransportProblem, TransportSolution, seat_bounds
 
 __all__ = ["class_parts", "solve_by_class", "split_flows"]
@@ -71,15 +72,15 @@ def _part(problem: TransportProblem, supply, capacity, fixed) -> TransportProble
     )
 
 
-def split_flows(flows: np.ndarray, supply: np.ndarray) -> np.ndarray:
-    """``(N, K, S)`` flows from one-class flows ``(N, 1, S)``.
+def split_flows(flows: Flows | np.ndarray, supply: np.ndarray) -> Flows:
+    """``(N, K, S)`` flows from one-class flows ``(N, 1, S)`` (:class:`Flows` or dense).
 
     Each neighborhood's students of each class fill its schools in turn (whole students stay
     whole).
     """
+    flows = as_flows(flows)
     n, k = supply.shape
-    rows, schools = np.nonzero(flows[:, 0, :])  # row-major: schools in turn within a row
-    amount = flows[rows, 0, schools]
+    rows, schools, amount = flows.neighborhood, flows.school, flows.students  # row-major
     end = np.cumsum(amount)
     first = np.searchsorted(rows, np.arange(n))
     before = np.concatenate([[0.0], end])[first]  # flow of the rows above
@@ -87,12 +88,18 @@ def split_flows(flows: np.ndarray, supply: np.ndarray) -> np.ndarray:
     arc_start = arc_end - amount
     class_end = np.cumsum(supply, axis=1)
     class_start = class_end - supply
-    out = np.zeros((n, k, flows.shape[2]))
+    parts = []
     for c in range(k):
         hi = np.minimum(arc_end, class_end[rows, c])
         lo = np.maximum(arc_start, class_start[rows, c])
-        out[rows, c, schools] = np.maximum(hi - lo, 0.0)
-    return out
+        parts.append(np.maximum(hi - lo, 0.0))
+    return Flows.from_arcs(
+        np.tile(rows, k),
+        np.repeat(np.arange(k), rows.size),
+        np.tile(schools, k),
+        np.concatenate(parts),
+        (n, k, flows.shape[2]),
+    )
 
 
 def solve_by_class(problem: TransportProblem, solve: Solve) -> TransportSolution:
@@ -103,10 +110,17 @@ def solve_by_class(problem: TransportProblem, solve: Solve) -> TransportSolution
     start = time.perf_counter()
     results = [solve(part) for part in parts]
     if len(parts) == 1:
-        flows = split_flows(results[0].flows, problem.supply)
+        flows = split_flows(results[0].arcs, problem.supply)
         how = "classes merged (no band)"
     else:
-        flows = np.concatenate([r.flows for r in results], axis=1)
+        arcs = [r.arcs for r in results]
+        flows = Flows.from_arcs(
+            np.concatenate([a.neighborhood for a in arcs]),
+            np.concatenate([np.full(a.size, c) for c, a in enumerate(arcs)]),
+            np.concatenate([a.school for a in arcs]),
+            np.concatenate([a.students for a in arcs]),
+            (problem.n_neighborhoods, len(arcs), problem.n_schools),
+        )
         how = "one transportation problem per class (every school's class seats fixed)"
     first = results[0]
     return TransportSolution.from_flows(

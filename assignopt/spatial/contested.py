@@ -28,6 +28,7 @@ import scipy.sparse as sp
 
 from assignopt.errors import SolverError, TimeLimitError
 from assignopt.lp import add_highs_columns, highs_model, new_highs
+from assignopt.spatial.flows import Flows
 from assignopt.spatial.pricing import negative_arcs
 from assignopt.spatial.problem import TransportProblem, TransportSolution, school_rows
 
@@ -356,12 +357,17 @@ class ContestedLP:
     ) -> TransportSolution:
         """The proven solution, its formulation naming the start and the rounds."""
         n, k, s = self.n, self.k, self.s
-        flows = np.zeros((n, k, s))
         f_ids = np.flatnonzero(self.fixed_src >= 0)  # uncontested sources
-        flows[f_ids // k, f_ids % k, self.fixed_src[f_ids]] = self.flat[f_ids]
         x = self._values()[self.n_slack :]
         col_src, col_school = np.concatenate(self.col_src), np.concatenate(self.col_school)
-        np.add.at(flows, (col_src // k, col_src % k, col_school), x)
+        src = np.concatenate([f_ids, col_src])
+        flows = Flows.from_arcs(
+            src // k,
+            src % k,
+            np.concatenate([self.fixed_src[f_ids], col_school]),
+            np.concatenate([self.flat[f_ids], x]),
+            (n, k, s),
+        )
         return TransportSolution.from_flows(
             flows,
             self.km,

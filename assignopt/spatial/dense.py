@@ -16,6 +16,7 @@ import scipy.sparse as sp
 
 from assignopt.errors import InfeasibleError, SolverError, TimeLimitError
 from assignopt.lp import LinearProgram, solve
+from assignopt.spatial.flows import Flows
 from assignopt.spatial.problem import TransportProblem, TransportSolution, school_rows
 
 __all__ = ["MILP_PROGRESS_SECONDS", "MILP_TIME_LIMIT", "solve_dense_lp", "solve_milp"]
@@ -57,8 +58,13 @@ def solve_dense_lp(
         raise SolverError(
             f"the assignment LP ended with status {solution.status!r}; try the {other} solver"
         )
-    flows = np.zeros((n, k, s))
-    flows[pair_n, :, pair_s] = np.maximum(solution.x[: pair_n.size * k].reshape(-1, k), 0.0)
+    flows = Flows.from_arcs(
+        np.repeat(pair_n, k),
+        np.tile(np.arange(k), pair_n.size),
+        np.repeat(pair_s, k),
+        solution.x[: pair_n.size * k],
+        (n, k, s),
+    )
     return TransportSolution.from_flows(
         flows, problem.km, solution.status, solution.solver, start, _formulation(problem)
     )
@@ -206,8 +212,13 @@ def solve_milp(
             f"the whole-neighborhood MILP ended with status {solution.status!r} and no assignment"
         )
     y = np.round(solution.x).astype(bool)
-    flows = np.zeros((n, k, s))
-    flows[pair_n[y], :, pair_s[y]] = supply[pair_n[y]]
+    flows = Flows.from_arcs(
+        np.repeat(pair_n[y], k),
+        np.tile(np.arange(k), int(y.sum())),
+        np.repeat(pair_s[y], k),
+        supply[pair_n[y]].ravel(),
+        (n, k, s),
+    )
     known = bool(np.isfinite(solution.mip_gap))
     gap = solution.mip_gap if known else 0.0
     if solution.status == "time_limit":

@@ -37,6 +37,7 @@ import numpy as np
 
 from assignopt.errors import InfeasibleError, InputError, SolverError
 from assignopt.spatial.clusters import cluster_labels, coarse_levels
+from assignopt.spatial.flows import Flows
 from assignopt.spatial.potentials import node_potentials
 from assignopt.spatial.problem import (
     ClassBand,
@@ -218,9 +219,8 @@ def network_solution(
     n, k = supply_i.shape
     s = km.shape[1]
     fixed = bool(np.array_equal(seats.enrol_min, seats.enrol_max))
-    flows = np.zeros((n, k, s))
     src, school, amount = result.flows
-    flows[src // k, src % k, school] = amount
+    flows = Flows.from_arcs(src // k, src % k, school, amount, (n, k, s))
     gap = _certified_gap(flows, supply_i, km, allowed, seats, result.potentials, units_per_km)
     solution = TransportSolution.from_flows(
         flows,
@@ -669,5 +669,5 @@ def _certified_gap(flows, supply, km, allowed, seats, potentials, units_per_km=M
             best = gain.max(axis=1)
             weight = supply[b0 : b0 + BLOCK, c]
             bound -= float((weight[weight > 0] * best[weight > 0]).sum())
-    primal = float(np.einsum("nks,ns->", flows, km))
+    primal = flows.student_km(km)
     return max(0.0, primal - bound) / max(primal, 1e-12)

@@ -13,6 +13,7 @@ import networkx as nx
 import numpy as np
 
 from assignopt.errors import InfeasibleError
+from assignopt.spatial.flows import Flows
 from assignopt.spatial.problem import (
     TransportProblem,
     TransportSolution,
@@ -67,13 +68,15 @@ def solve_networkx(problem: TransportProblem) -> TransportSolution:
         raise InfeasibleError(
             "infeasible assignment: the seats cannot take every student under the policy"
         ) from None
-    flows = np.zeros((n, k, s))
-    for i in range(n):
-        for c in range(k):
-            for (_, j, _), value in flow[("n", i, c)].items():
-                flows[i, c, j] = value
+    arcs = [
+        (i, c, j, value)
+        for i in range(n)
+        for c in range(k)
+        for (_, j, _), value in flow[("n", i, c)].items()
+    ]
+    i, c, j, value = (np.array([a[p] for a in arcs]) for p in range(4))
     return TransportSolution.from_flows(
-        flows,
+        Flows.from_arcs(i, c, j, value, (n, k, s)),
         problem.km,
         "optimal",
         "networkx",

@@ -195,9 +195,7 @@ def plot_assignment(
     )
     origin = hoods.geometry.representative_point()
     school_pts = schools.geometry.representative_point()
-    flows = result.assigned.flows.sum(axis=1)  # (N, S)
-    n_idx, s_idx = np.nonzero(flows > 1e-6)
-    weight = flows[n_idx, s_idx]
+    n_idx, s_idx, weight = result.assigned.arcs.pairs(1e-6)  # classes summed
     keep = np.argsort(-weight)[:max_lines]
     n_idx, s_idx, weight = n_idx[keep], s_idx[keep], weight[keep]
     segments = np.stack(

@@ -20,6 +20,7 @@ import scipy.sparse as sp
 
 from assignopt.errors import InfeasibleError, SolverError, TimeLimitError
 from assignopt.lp import add_highs_columns, highs_model, new_highs
+from assignopt.spatial.flows import Flows
 from assignopt.spatial.problem import (
     ClassBand,
     Labels,
@@ -284,8 +285,7 @@ def transport_by_pricing(
             f"{unserved[i]:.1f} students) within the capacities, the band and the travel cap"
         )
     arc_n, arc_k, arc_s = (np.concatenate(a) for a in (all_n, all_k, all_s))
-    flows = np.zeros((n, k, s))
-    np.add.at(flows, (arc_n, arc_k, arc_s), np.maximum(x[n_slack:], 0.0))
+    flows = Flows.from_arcs(arc_n, arc_k, arc_s, x[n_slack:], (n, k, s))
     return TransportSolution.from_flows(
         flows,
         km,

@@ -14,10 +14,12 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
 from assignopt.errors import InfeasibleError, InputError
+from assignopt.spatial.flows import Flows, as_flows
 
 __all__ = [
     "FEATURES",
@@ -303,8 +305,8 @@ class TransportSolution:
 
     Attributes
     ----------
-    flows : numpy.ndarray
-        Students by neighborhood, class and school, ``(N, K, S)``.
+    arcs : Flows
+        Students on each (neighborhood, class, school) arc that carries any.
     objective_km : float
         Total student-km.
     status : str
@@ -319,7 +321,7 @@ class TransportSolution:
         Best proven lower bound on ``objective_km`` (NaN if the solver gave none).
     """
 
-    flows: np.ndarray
+    arcs: Flows
     objective_km: float
     status: str
     solver: str
@@ -328,10 +330,15 @@ class TransportSolution:
     gap: float = 0.0
     dual_bound: float = float("nan")
 
+    @cached_property
+    def flows(self) -> np.ndarray:
+        """Students by neighborhood, class and school, ``(N, K, S)`` (built on first use)."""
+        return self.arcs.dense()
+
     @classmethod
     def from_flows(
         cls,
-        flows: np.ndarray,
+        flows: Flows | np.ndarray,
         km: np.ndarray,
         status: str,
         solver: str,
@@ -340,10 +347,14 @@ class TransportSolution:
         gap: float = 0.0,
         dual_bound: float = float("nan"),
     ) -> TransportSolution:
-        """A solution whose objective (student-km) and time are derived from its flows."""
+        """A solution whose objective (student-km) and time are derived from its flows.
+
+        ``flows`` is :class:`Flows` or a dense ``(N, K, S)`` array.
+        """
+        arcs = as_flows(flows)
         return cls(
-            flows,
-            float(np.einsum("nks,ns->", flows, km)),
+            arcs,
+            arcs.student_km(km),
             status,
             solver,
             time.perf_counter() - start,

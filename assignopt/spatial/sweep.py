@@ -35,6 +35,7 @@ from assignopt.policy import Policy
 from assignopt.reassign import race_proportional_reassignment
 from assignopt.spatial.assign import assign_district, school_compositions
 from assignopt.spatial.distance import DistanceMatrix, district_distances
+from assignopt.spatial.flows import Flows
 from assignopt.spatial.sweep_figure import plot_sweep
 from assignopt.spatial.synth import (
     INCOME_ARRANGEMENTS,
@@ -131,12 +132,19 @@ def _city_row(city, policy: Policy, distances: DistanceMatrix) -> dict[str, floa
     result = assign_district(city, policy, possible=False, distances=distances)
     counts = city.counts()  # (N, M, K)
     # Nearest schools: each neighborhood's share of a school carries its mix of both classes.
-    per_pair = result.nearest.flows.sum(axis=1)  # (N, S)
+    rows, schools, students = result.nearest.arcs.pairs()  # classes summed
     supply = counts.sum(axis=1)  # (N, K)
     share = supply / np.maximum(supply.sum(axis=1, keepdims=True), 1e-300)
-    nearest_flows = share[:, :, None] * per_pair[:, None, :]
+    k = supply.shape[1]
+    nearest_flows = Flows.from_arcs(
+        np.repeat(rows, k),
+        np.tile(np.arange(k), rows.size),
+        np.repeat(schools, k),
+        (share[rows] * students[:, None]).ravel(),
+        result.nearest.arcs.shape,
+    )
     near = school_compositions(counts, nearest_flows)  # (S, M, K)
-    assigned = school_compositions(counts, result.assigned.flows)
+    assigned = school_compositions(counts, result.assigned.arcs)
     v_nearest = normalized_exposure(near.sum(axis=2)[:, :2])
     v_assigned = normalized_exposure(assigned.sum(axis=2)[:, :2])
     reassigned = race_proportional_reassignment(
@@ -157,7 +165,7 @@ def _city_row(city, policy: Policy, distances: DistanceMatrix) -> dict[str, floa
         "v_reassigned": reassigned.v_after,
         "v_reassigned_independence": independence.v_after,
         "mean_km_nearest": float(
-            (per_pair * result.distances.km).sum() / max(per_pair.sum(), 1e-300)
+            students @ result.distances.km[rows, schools] / max(students.sum(), 1e-300)
         ),
         "mean_km_assigned": result.assigned_travel["mean_km"],
     }

@@ -215,7 +215,7 @@ class ChoiceResult(Result):
             ("nearest", self.assignment.nearest),
             ("min_travel", self.assignment.assigned),
         ):
-            comp = school_compositions(d.counts(), solution.flows)
+            comp = school_compositions(d.counts(), solution.arcs)
             size = comp.sum(axis=(1, 2))
             poor = comp[:, :, : self.problem.poor_classes].sum(axis=(1, 2))
             frame[f"poverty_{name}"] = np.divide(
@@ -467,7 +467,7 @@ def _group_shares(district: Any, assignment: Any) -> np.ndarray:
     """Each school's group shares under the nearest-school assignment, shape ``(J, G)``."""
     from assignopt.spatial.assign import school_compositions
 
-    comp = school_compositions(district.counts(), assignment.nearest.flows).sum(axis=2)
+    comp = school_compositions(district.counts(), assignment.nearest.arcs).sum(axis=2)
     size = comp.sum(axis=1, keepdims=True)
     return np.divide(comp, size, out=np.zeros_like(comp), where=size > 0)
 

@@ -132,7 +132,7 @@ def _spatial(scenario: Any, out: Path) -> Any:
         row = {}
         if methods["reassignment"]:
             # The nearest schools' race x poverty mix as the flows carry it (the file's split).
-            near = school_compositions(counts, assignment.nearest.flows)
+            near = school_compositions(counts, assignment.nearest.arcs)
             row["V reassignment (lower estimate)"] = race_proportional_reassignment(
                 near.sum(axis=2),
                 near[:, :, 0].sum(axis=1),

@@ -180,8 +180,9 @@ def run(request: ZonesRequest, progress: bool = False, out: Path | None = None) 
     km = distances.km
     today, source = today_zones(district, km, request.zone_column)
     cap = travel_allowed(km, request.travel_cap_km, request.extra_km_cap)
-    support = reference.assigned.flows.sum(axis=1) > 1e-6
-    extra = support.copy()
+    extra = np.zeros(km.shape, bool)
+    n_used, s_used, _ = reference.assigned.arcs.pairs(1e-6)
+    extra[n_used, s_used] = True
     extra[np.arange(len(today)), today] = True
     allowed = candidate_pairs(km, roots, adjacency.edges, request.nearest, extra, cap)
     rules = Policy(request.tolerance).rules(district.population())
