@@ -1,6 +1,7 @@
 """Network paths side by side with their anchors, on the instances of ``bench_assign.py``.
 
-Run: ``python benchmarks/bench_transport.py [--cases a,b] [--repeats 3] [--timeout S]``.
+Run: ``python benchmarks/bench_transport.py [--cases a,b] [--solvers ours,pot] [--repeats 3]
+[--timeout S]``.
 Each (case, size, solver) runs in a fresh process ``--repeats`` times; printed: median wall
 and CPU seconds, peak resident MB, objective km. The anchors are measured in the same run:
 
@@ -149,6 +150,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=900)
     parser.add_argument("--min-pairs", type=float, default=0)
     parser.add_argument("--max-pairs", type=float, default=float("inf"))
+    parser.add_argument("--solvers", default="", help="only these solvers (comma-separated)")
     parser.add_argument("--child", nargs=4)
     args = parser.parse_args()
     if args.child:
@@ -158,6 +160,8 @@ def main() -> None:
     print("case, neighborhoods x schools, solver, median wall s, median CPU s, peak MB, km, load")
     for case in args.cases.split(","):
         sizes, solvers = CASES[case]
+        if args.solvers:
+            solvers = [s for s in solvers if s in args.solvers.split(",")]
         for n, s in sizes:
             if not args.min_pairs <= n * s <= args.max_pairs:
                 continue
