@@ -463,8 +463,15 @@ class _Level:
             d = node_potentials(supplies.size, tail, head, capacity, cost, flow)
             nc = c_ids.size
             d_sink = d[nc : nc + s * k].reshape(s, k)
-            d_src = np.zeros(n * k, np.int64)
-            d_src[c_ids] = d[:nc]
+            # A source's arcs carry at most its students (a bound that never binds but
+            # halves OR-Tools' work), so an arc carrying all of them may price below zero.
+            # Raised to its largest d_sink - cost, a source's potential prices every arc of
+            # the restricted problem at zero or more, as without the bound.
+            tight = np.full(n * k, np.iinfo(np.int64).min)
+            np.maximum.at(
+                tight, a_src, d_sink[a_school, a_src % k] - self.cost[a_src // k, a_school]
+            )
+            d_src = np.where(contested, tight, 0)
             d_src[f_src] = d_sink[f_school, f_src % k] - self.cost[f_src // k, f_school]
             new_src, new_school, min_reduced = self._price(d_src, d_sink, add_per_row)
             hub_flow = int(flow[hub_arcs].sum())
@@ -539,7 +546,7 @@ class _Level:
             np.full(s * k, hub),
         ]
         capacity = [
-            np.full(a_pos.size, inf),
+            self.flat[a_src],
             (seats.upper - seats.lower).ravel(),
             seats.enrol_max - seats.enrol_min,
             np.full(s * k, inf),
