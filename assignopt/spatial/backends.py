@@ -76,12 +76,6 @@ class Backend:
 
 _REGISTRY: dict[str, Backend] = {}
 
-#: From this many pairs a band on fixed seats with fractional bounds is solved by levels of
-#: clustered neighborhoods rather than the scaled network: even at 20,000 x 400 (3.5 s each),
-#: 10.5 s against 15.9 s at 50,000 x 500, 1.8 s against 1.5 s at 10,000 x 300
-#: (benchmarks/RESULTS.md).
-LEVELS_MIN_PAIRS = 8_000_000
-
 
 def register(entry: Backend) -> Backend:
     """Add (or replace) a backend under its name."""
@@ -128,8 +122,6 @@ def _network_part(problem):
     from assignopt.spatial.scaled import transport_by_scaled_network
 
     if not problem.whole_numbers:
-        if problem.bands and problem.n_neighborhoods * problem.n_schools >= LEVELS_MIN_PAIRS:
-            return _levels(problem, "highs", None)
         return transport_by_scaled_network(problem)
     seats = seat_model(
         problem.capacity, problem.bands, problem.n_classes, problem.fixed_enrolment, problem.labels
