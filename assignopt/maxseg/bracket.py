@@ -18,6 +18,7 @@ from typing import Protocol
 import numpy as np
 import scipy.sparse as sp
 
+from assignopt.errors import TimeLimitError
 from assignopt.lp import LinearProgram, LPSolution, solve
 from assignopt.maxseg.common import raise_unsolved
 from assignopt.maxseg.geometry import (
@@ -281,7 +282,7 @@ def _solve_cells(
         solution = solve(lp, solver, time_limit, _BRACKET_OPTIONS)
     else:
         solution = _solve_pruned(lp, keep, solver, time_limit)
-    raise_unsolved(solution, "bracket LP")
+    raise_unsolved(solution, "bracket LP", lp.is_mip)
     witness, used = _witness_from_bracket(population, cells, solution, size, pair)
     upper = solution.dual_bound if size is not None else solution.objective
     return _CellRound(
@@ -384,21 +385,29 @@ def bracket_two_groups(
     upper_best = 1.0  # no index exceeds 1
     pair = term.pair and tuple(population.groups[i] for i in term.pair)
     keep = None
+    timed_out, parents = False, breakpoints
     for iteration in range(1, max_iterations + 1):  # noqa: B007 (reported after the loop)
         cells = fan_cells(breakpoints) if fan else interval_cells(breakpoints)
-        last = _solve_cells(
-            population,
-            rules,
-            cells,
-            term,
-            size,
-            solver,
-            time_limit,
-            pair,
-            memory_limit,
-            extension,
-            keep,
-        )
+        try:
+            last = _solve_cells(
+                population,
+                rules,
+                cells,
+                term,
+                size,
+                solver,
+                time_limit,
+                pair,
+                memory_limit,
+                extension,
+                keep,
+            )
+        except TimeLimitError:
+            if best is None:
+                raise
+            timed_out, breakpoints = True, parents  # the last complete round stands
+            iteration -= 1
+            break
         build += last.build_seconds
         solve_time += last.solution.seconds
         if best is None or last.lower > best[0]:
@@ -433,7 +442,7 @@ def bracket_two_groups(
     notes = [f"{len(breakpoints) - 1} Black-share cells after {iteration} refinements"]
     if exact:
         notes.append("D is linear on each side of the district share: the bracket is exact")
-    return _bracket_result(
+    result = _bracket_result(
         objective,
         best,
         upper_best,
@@ -448,6 +457,13 @@ def bracket_two_groups(
         notes,
         pair,
     )
+    return _timed_out(result) if timed_out else result
+
+
+def _timed_out(result: SegregationBound) -> SegregationBound:
+    """A bracket whose next round reached the time limit: the last complete round's."""
+    note = "the next round reached its time limit: the bracket is the last complete round's"
+    return replace(result, status="time_limit", notes=[*result.notes, note])
 
 
 def bracket_multigroup(
@@ -471,12 +487,28 @@ def bracket_multigroup(
     best: tuple[float, Witness] | None = None
     upper_best = np.inf
     iteration = 0
+    timed_out = False
     while iteration < max_iterations and divisions <= limit:
         iteration += 1
         cells = freudenthal_cells(m, divisions)
-        last = _solve_cells(
-            population, rules, cells, term, size, solver, time_limit, pair, memory_limit, extension
-        )
+        try:
+            last = _solve_cells(
+                population,
+                rules,
+                cells,
+                term,
+                size,
+                solver,
+                time_limit,
+                pair,
+                memory_limit,
+                extension,
+            )
+        except TimeLimitError:
+            if best is None:
+                raise
+            timed_out, iteration, divisions = True, iteration - 1, divisions // 2
+            break
         build += last.build_seconds
         solve_time += last.solution.seconds
         upper_best = min(upper_best, last.upper)
@@ -488,9 +520,9 @@ def bracket_multigroup(
             break
         divisions *= 2
     notes = [f"Freudenthal triangulation with grid step 1/{divisions} of the {m}-group simplex"]
-    if upper_best - best[0] > gap:
+    if upper_best - best[0] > gap and not timed_out:
         notes.append(f"stopped at the finest grid for {m} groups; the bracket is still certified")
-    return _bracket_result(
+    result = _bracket_result(
         term.objective,
         best,
         upper_best,
@@ -505,3 +537,4 @@ def bracket_multigroup(
         notes,
         pair,
     )
+    return _timed_out(result) if timed_out else result

@@ -17,7 +17,7 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
-from assignopt.errors import AssignoptError
+from assignopt.errors import AssignoptError, TimeLimitError
 from assignopt.lp import EXACT_OPTIONS, LinearProgram, LPSolution, solve
 from assignopt.maxseg.common import raise_unsolved
 from assignopt.maxseg.geometry import IndexTerm
@@ -226,11 +226,21 @@ def column_generation(
     phi_values = [float(phi(np.array([col[:k].sum()]))[0]) for col in columns]
     solve_time, upper_best, reduced = 0.0, np.inf, np.inf
     max_rounds = max(max_iterations, 20 * k)
+    timed_out = False
     for iteration in range(1, max_rounds + 1):  # noqa: B007 (reported after the loop)
-        cols = np.array(columns)
-        solution, duals = solve_master(cols, np.array(phi_values), supply, solver, time_limit)
-        solve_time += solution.seconds
-        raise_unsolved(solution, "column-generation master LP")
+        round_cols = np.array(columns)
+        attempt, round_duals = solve_master(
+            round_cols, np.array(phi_values), supply, solver, time_limit
+        )
+        solve_time += attempt.seconds
+        try:
+            raise_unsolved(attempt, "column-generation master LP")
+        except TimeLimitError:
+            if iteration == 1:
+                raise
+            timed_out = True  # the last complete round's master and bound stand
+            break
+        solution, duals, cols = attempt, round_duals, round_cols
         if not np.all(np.isfinite(duals)):
             raise AssignoptError(f"solver {solver!r} returned no duals for the master LP")
         priced = price_two_group(duals[:k], duals[k:], lower, upper, phi, max_columns=k + 1)
@@ -248,10 +258,14 @@ def column_generation(
     witness = Witness(schools, population)
     value = witness.index(objective)
     status = "optimal" if upper_best - value <= gap else "gap_not_reached"
+    iteration -= timed_out  # complete rounds
     notes = [
         f"{len(columns)} school compositions generated in {iteration} rounds; upper = "
         "master + best reduced cost"
     ]
+    if timed_out:
+        status = "time_limit"
+        notes.append("the next master LP reached its time limit: the last complete round's")
     return SegregationBound(
         objective=objective,
         sense="max",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from assignopt.errors import AssignoptError, InputError
+from assignopt.errors import AssignoptError, InputError, TimeLimitError
 from assignopt.lp import LPSolution
 from assignopt.policy import BalanceRule, Policy
 from assignopt.population import Population
@@ -39,8 +39,18 @@ def size_bounds(policy: Policy) -> tuple[float, float] | None:
     return policy.min_school_share, policy.max_school_share or 1.0
 
 
-def raise_unsolved(solution: LPSolution, what: str) -> None:
-    """Raise unless the solver ended optimal (or at its time limit with a finite value)."""
+def raise_unsolved(solution: LPSolution, what: str, mip: bool = False) -> None:
+    """Raise unless the solver ended optimal (a MIP also at its time limit with an incumbent).
+
+    An LP stopped at its time limit bounds nothing (its value is below a maximum's optimum and
+    may not even be feasible), so that is a :class:`TimeLimitError` naming ``time_limit``, not
+    a value; a MIP stopped there keeps its incumbent and its proven dual bound.
+    """
+    if solution.status == "time_limit" and not (mip and np.isfinite(solution.objective)):
+        raise TimeLimitError(
+            f"the {what} reached its time limit after {solution.seconds:.1f} s, before an "
+            "optimum (a stopped LP proves no bound); raise time_limit or leave it unset"
+        )
     if solution.status not in ("optimal", "time_limit") or not np.isfinite(solution.objective):
         raise AssignoptError(
             f"the {what} ended with solver status {solution.status!r} ({solution.solver}); the "
