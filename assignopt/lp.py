@@ -24,6 +24,7 @@ from assignopt.solver_names import SOLVERS
 
 __all__ = [
     "EXACT_OPTIONS",
+    "LP_TIME_LIMIT",
     "SOLVERS",
     "LPSolution",
     "LinearProgram",
@@ -32,9 +33,15 @@ __all__ = [
     "highs_model",
     "new_highs",
     "solve",
+    "solver_time_limit",
 ]
 
 log = logging.getLogger(__name__)
+#: Seconds a solver call may run when no time limit is given: a guard against a call that would
+#: otherwise run for hours (the longest single HiGHS calls in benchmarks/RESULTS.md take tens
+#: of seconds, at 100 million pairs). A call stopped there is reported as a time limit,
+#: never as infeasible; whole-neighborhood and zoning MILPs have their own 120 s default.
+LP_TIME_LIMIT = 600.0
 # Small exact LPs are solved to 1e-10 feasibility so that their optimum can be compared with
 # closed forms at 1e-9 (HiGHS's default 1e-7 left a dichotomous maximum 1.5e-9 low at d = 1e-9).
 EXACT_OPTIONS = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10}
@@ -163,7 +170,8 @@ def solve(
         HiGHS through highspy (CBC when highspy cannot be imported; the solution then names
         ``cbc``), CBC through PuLP, or HiGHS through PuLP.
     time_limit : float, optional
-        Seconds before the solver stops with its best solution.
+        Seconds before the solver stops with its best solution (:data:`LP_TIME_LIMIT` when
+        None).
     highs_options : dict, optional
         HiGHS options (e.g. ``{"solver": "ipm"}``) for ``solver="highs"``.
     progress_seconds : float, optional
@@ -274,15 +282,19 @@ def add_highs_columns(highs, cost: np.ndarray, block: sp.csc_matrix) -> None:
     )
 
 
+def solver_time_limit(time_limit: float | None) -> float:
+    """Seconds a solver call may run: ``time_limit``, or :data:`LP_TIME_LIMIT` when None."""
+    return LP_TIME_LIMIT if time_limit is None else float(time_limit)
+
+
 def new_highs(time_limit: float | None = None, options: dict | None = None):
-    """A silent ``highspy.Highs`` with an optional time limit and options."""
+    """A silent ``highspy.Highs`` with a time limit (:func:`solver_time_limit`) and options."""
     import highspy
 
     _silence_highs_banner()
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
-    if time_limit is not None:
-        highs.setOptionValue("time_limit", float(time_limit))
+    highs.setOptionValue("time_limit", solver_time_limit(time_limit))
     for key, value in (options or {}).items():
         highs.setOptionValue(key, value)
     return highs
@@ -397,7 +409,7 @@ def _solve_pulp(lp: LinearProgram, solver: str, time_limit: float | None) -> LPS
         with warnings.catch_warnings():
             # PuLP 3 announces that its bundled CBC moves to an extra in PuLP 4 (pinned < 4).
             warnings.simplefilter("ignore", DeprecationWarning)
-            backend = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit)
+            backend = pulp.PULP_CBC_CMD(msg=False, timeLimit=solver_time_limit(time_limit))
         if not backend.available():
             raise SolverError(
                 "the cbc solver is not installed (PuLP found no CBC program); install it "
@@ -407,7 +419,7 @@ def _solve_pulp(lp: LinearProgram, solver: str, time_limit: float | None) -> LPS
         if not highs_available():
             raise SolverError("the pulp-highs solver needs highspy; use the cbc solver")
         _silence_highs_banner()
-        backend = pulp.HiGHS(msg=False, timeLimit=time_limit)
+        backend = pulp.HiGHS(msg=False, timeLimit=solver_time_limit(time_limit))
     try:
         problem.solve(backend)
     except pulp.PulpSolverError as exc:

@@ -46,7 +46,7 @@ from assignopt.solver_names import ASSIGNMENT_SOLVERS
 @click.option(
     "--time-limit",
     type=float,
-    help="Seconds per solver call (whole-neighborhood MILPs: 120 by default).",
+    help="Seconds per solver call (600 by default; whole-neighborhood MILPs 120).",
 )
 @click.option(
     "--split-range",

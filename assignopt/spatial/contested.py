@@ -27,7 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from assignopt.errors import SolverError, TimeLimitError
-from assignopt.lp import add_highs_columns, highs_model, new_highs
+from assignopt.lp import add_highs_columns, highs_model, new_highs, solver_time_limit
 from assignopt.spatial.flows import Flows
 from assignopt.spatial.pricing import negative_arcs
 from assignopt.spatial.problem import TransportProblem, TransportSolution, school_rows
@@ -202,8 +202,8 @@ class ContestedLP:
         status = self.highs.getModelStatus()
         if status == highspy.HighsModelStatus.kTimeLimit:
             raise TimeLimitError(
-                f"a pricing round reached its time limit ({self.time_limit} s) before an "
-                "optimum; raise time_limit"
+                "a pricing round reached its time limit "
+                f"({solver_time_limit(self.time_limit):g} s) before an optimum; raise time_limit"
             )
         return status
 

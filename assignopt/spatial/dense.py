@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from assignopt.errors import InfeasibleError, SolverError, TimeLimitError
-from assignopt.lp import LinearProgram, solve
+from assignopt.lp import LinearProgram, solve, solver_time_limit
 from assignopt.spatial.flows import Flows
 from assignopt.spatial.problem import TransportProblem, TransportSolution, school_rows
 
@@ -50,8 +50,8 @@ def solve_dense_lp(
         raise InfeasibleError(explain_infeasible(problem))
     if solution.status == "time_limit":
         raise TimeLimitError(
-            f"the assignment LP reached its time limit ({time_limit} s) before an optimum; "
-            "raise time_limit"
+            "the assignment LP reached its time limit "
+            f"({solver_time_limit(time_limit):g} s) before an optimum; raise time_limit"
         )
     if solution.status != "optimal":
         other = "cbc" if solver != "cbc" else "highs"

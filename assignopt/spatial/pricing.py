@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from assignopt.errors import InfeasibleError, SolverError, TimeLimitError
-from assignopt.lp import add_highs_columns, highs_model, new_highs
+from assignopt.lp import add_highs_columns, highs_model, new_highs, solver_time_limit
 from assignopt.spatial.flows import Flows
 from assignopt.spatial.problem import (
     ClassBand,
@@ -234,8 +234,8 @@ def transport_by_pricing(
         highs.run()
         if highs.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
             raise TimeLimitError(
-                f"a pricing round reached its time limit ({time_limit} s) before an optimum; "
-                "raise time_limit"
+                "a pricing round reached its time limit "
+                f"({solver_time_limit(time_limit):g} s) before an optimum; raise time_limit"
             )
         if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             raise SolverError(
