@@ -388,26 +388,25 @@ def bracket_two_groups(
     timed_out, parents = False, breakpoints
     for iteration in range(1, max_iterations + 1):  # noqa: B007 (reported after the loop)
         cells = fan_cells(breakpoints) if fan else interval_cells(breakpoints)
-        try:
-            last = _solve_cells(
-                population,
-                rules,
-                cells,
-                term,
-                size,
-                solver,
-                time_limit,
-                pair,
-                memory_limit,
-                extension,
-                keep,
-            )
-        except TimeLimitError:
-            if best is None:
-                raise
+        solved = _round_within_limit(
+            best is not None,
+            population,
+            rules,
+            cells,
+            term,
+            size,
+            solver,
+            time_limit,
+            pair,
+            memory_limit,
+            extension,
+            keep,
+        )
+        if solved is None:
             timed_out, breakpoints = True, parents  # the last complete round stands
             iteration -= 1
             break
+        last = solved
         build += last.build_seconds
         solve_time += last.solution.seconds
         if best is None or last.lower > best[0]:
@@ -460,6 +459,19 @@ def bracket_two_groups(
     return _timed_out(result) if timed_out else result
 
 
+def _round_within_limit(after_a_round: bool, *args) -> _CellRound | None:
+    """:func:`_solve_cells` (same arguments); None if it reaches the time limit after a round.
+
+    The first round's time limit is an error: no bracket is proven yet.
+    """
+    try:
+        return _solve_cells(*args)
+    except TimeLimitError:
+        if not after_a_round:
+            raise
+        return None
+
+
 def _timed_out(result: SegregationBound) -> SegregationBound:
     """A bracket whose next round reached the time limit: the last complete round's."""
     note = "the next round reached its time limit: the bracket is the last complete round's"
@@ -491,24 +503,23 @@ def bracket_multigroup(
     while iteration < max_iterations and divisions <= limit:
         iteration += 1
         cells = freudenthal_cells(m, divisions)
-        try:
-            last = _solve_cells(
-                population,
-                rules,
-                cells,
-                term,
-                size,
-                solver,
-                time_limit,
-                pair,
-                memory_limit,
-                extension,
-            )
-        except TimeLimitError:
-            if best is None:
-                raise
+        solved = _round_within_limit(
+            best is not None,
+            population,
+            rules,
+            cells,
+            term,
+            size,
+            solver,
+            time_limit,
+            pair,
+            memory_limit,
+            extension,
+        )
+        if solved is None:
             timed_out, iteration, divisions = True, iteration - 1, divisions // 2
             break
+        last = solved
         build += last.build_seconds
         solve_time += last.solution.seconds
         upper_best = min(upper_best, last.upper)
