@@ -90,7 +90,9 @@ def _split_list(value: Any) -> Any:
 class Request(BaseModel):
     """Base of every request: unknown fields are refused, values are checked once."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, arbitrary_types_allowed=True, defer_build=True
+    )
     job: ClassVar[str] = ""
 
 
