@@ -466,3 +466,20 @@ def test_sample_messages_name_tracts_as_written():
     # from every school; 272 other tracts likewise); 274 is its student count in the file.
     with pytest.raises(InfeasibleError, match=r"tract 06067007100 \(274 students\) has no school"):
         assign_district(d, Policy(0.1), travel_cap_km=0.5, possible=False)
+
+
+def test_straight_line_distances_in_blocks_equal_shapely(monkeypatch):
+    """Hand-checked 3-4-5 triangles, then random points against shapely's own distance,
+    with blocks of three rows so that the block loop and its last short block are used."""
+    import shapely
+
+    from assignopt.spatial import distance
+
+    km = distance.euclidean_km(np.array([[0.0, 0.0], [3000.0, 4000.0]]), np.array([[0.0, 0.0]]))
+    assert km.tolist() == [[0.0], [5.0]]
+    monkeypatch.setattr(distance, "_BLOCK", 3 * 4)
+    rng = np.random.default_rng(7)
+    origins, schools = rng.uniform(0, 9e4, (11, 2)), rng.uniform(0, 9e4, (4, 2))
+    expected = shapely.distance(shapely.points(origins)[:, None], shapely.points(schools)[None])
+    assert distance.euclidean_km(origins, schools) == pytest.approx(expected / 1000, rel=1e-12)
+    assert distance.euclidean_km(origins[:0], schools).shape == (0, 4)
