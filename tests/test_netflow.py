@@ -201,3 +201,24 @@ def test_coarse_levels_equal_their_definition(capped):
                     continue
                 mean = (weight[reach] * km[members[reach], j]).sum() / weight[reach].sum()
                 assert abs(level_cost[c, j] - mean * 1000) <= 0.5 + 1e-6
+
+
+def test_near_band_keeps_the_asked_number_of_arcs_per_source_on_average(monkeypatch):
+    """Hand count: with potentials 0, source 0's gaps to its best are 0, 1, 2, 3 and source
+    1's are 0, 10, 20, 30; for 2 arcs per source on average the band is the 4th smallest gap
+    of the 8, i.e. 2 (source 0 keeps 3 arcs, source 1 keeps 1). A forbidden pair is no gap."""
+    from assignopt.spatial import netflow
+
+    monkeypatch.setattr(netflow, "NEAR_ARCS", 2)
+    cost = np.array([[5, 6, 7, 8], [40, 30, 20, 10]], np.int64)
+    supply = np.array([[3], [4]])
+    assert netflow._near_band(supply, cost, np.zeros((4, 1), np.int64)) == 2
+    # A potential of 5 on school 1: source 0's reduced costs 5, 1, 7, 8 (gaps 4, 0, 6, 7),
+    # source 1's 40, 25, 20, 10 (gaps 30, 15, 10, 0): the 4th smallest gap is 6.
+    potentials = np.array([[0], [5], [0], [0]], np.int64)
+    assert netflow._near_band(supply, cost, potentials) == 6
+    # Source 1 without students is no source: source 0 alone, its 2nd smallest gap, 1.
+    assert netflow._near_band(np.array([[3], [0]]), cost, np.zeros((4, 1), np.int64)) == 1
+    # Forbidden pairs are no arcs: source 0 reaches schools 0 and 3 only (gaps 0, 3).
+    cost[0, 1:3] = netflow.FORBIDDEN
+    assert netflow._near_band(supply, cost, np.zeros((4, 1), np.int64)) == 10

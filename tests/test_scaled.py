@@ -41,6 +41,15 @@ def check(solution, supply, cap, bands, fixed):
         assert np.all(share >= lo * enrolled - 1e-6) and np.all(share <= hi * enrolled + 1e-6)
 
 
+def assert_equals_dense(supply, cap, km, bands):
+    """The scaled network on full schools: proven optimal, the dense LP's optimum to 1e-9."""
+    lp = transport_assignment(supply, cap, km, bands, fixed_enrolment=True, method="dense")
+    net = transport_by_scaled_network(TransportProblem(supply, cap, km, bands, True))
+    assert net.status == "optimal" and net.solver.startswith("ortools")
+    assert net.objective_km == pytest.approx(lp.objective_km, rel=1e-9)
+    check(net, supply, cap, bands, fixed=True)
+
+
 @pytest.mark.parametrize(("seed", "d"), [(0, 0.0), (1, 0.0), (2, 0.05), (3, 0.02)])
 def test_fractional_seat_bounds_equal_the_dense_lp(seed, d):
     """Perfect balance (d = 0) and narrow bands around the district's own share: seat bounds
@@ -50,11 +59,7 @@ def test_fractional_seat_bounds_equal_the_dense_lp(seed, d):
     bands = [(POOR, rate - d, rate + d)]
     lower, _ = seat_bounds(cap, bands, 2)
     assert not np.allclose(lower, np.round(lower))  # the case this test is about
-    lp = transport_assignment(supply, cap, km, bands, fixed_enrolment=True, method="dense")
-    net = transport_by_scaled_network(TransportProblem(supply, cap, km, bands, True))
-    assert net.status == "optimal" and net.solver.startswith("ortools")
-    assert net.objective_km == pytest.approx(lp.objective_km, rel=1e-9)
-    check(net, supply, cap, bands, fixed=True)
+    assert_equals_dense(supply, cap, km, bands)
 
 
 def test_fractional_students_without_a_band_and_with_a_travel_cap():
@@ -116,3 +121,32 @@ def test_an_infeasible_cap_is_named_on_the_unrounded_data():
         TransportProblem(supply, problem.capacity, km, problem.bands, True)
     )
     assert free.objective_km == pytest.approx(40.4 * 9 + 59.6 * 1, rel=1e-9)
+
+
+def test_a_segregated_city_with_a_band_equals_the_dense_lp():
+    """A synthetic city with strong racial and income segregation (fractional students,
+    poverty clustered) and a 0.05 band on full schools: the poor must travel across the
+    city, the coarsest level prices a second round, and the optimum is the dense LP's."""
+    from assignopt.spatial.assign import district_distances
+    from assignopt.spatial.synth import synthetic_city
+
+    city = synthetic_city(grid=24, racial_segregation=0.9, income_segregation=0.9, n_schools=30)
+    supply = city.counts().sum(axis=1)
+    assert not np.allclose(supply, np.round(supply))
+    cap = city.capacity * supply.sum() / city.capacity.sum()
+    rate = supply[:, 0].sum() / supply.sum()
+    bands = [(POOR, rate - 0.05, rate + 0.05)]
+    km = district_distances(city).km
+    assert_equals_dense(supply, cap, km, bands)
+
+
+def test_the_scale_is_lowered_only_when_the_network_could_overflow():
+    """Hand count: 10 million students, 312 km across, costs in metres: the hub's unit costs
+    4 * 312,000 + 1 units, so flows in 1/1000 students reach 1.25e16, far below 2^61
+    (2.3e18), and the scale stays; counted in millimetres they would reach 1.25e19, and
+    1/100 of a student (1.25e18) is the finest that fits."""
+    from assignopt.spatial.scaled import _safe_scale
+
+    km = np.array([[0.5, 312.0]])
+    assert _safe_scale(1000, 1e7, km, 1000) == 1000
+    assert _safe_scale(1000, 1e7, km, 1_000_000) == 100

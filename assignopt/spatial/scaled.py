@@ -26,7 +26,6 @@ import numpy as np
 from assignopt.errors import InfeasibleError, SolverError
 from assignopt.spatial.contested import solve_contested
 from assignopt.spatial.netflow import (
-    MM_PER_KM,
     SeatModel,
     network_seed,
     seat_model,
@@ -97,9 +96,9 @@ def transport_by_scaled_network(
         )
     n, k = supply.shape
     total = float(supply.sum())
-    scale = _safe_scale(scale, total, problem.km)
     if units_per_km is None:
         units_per_km = 10_000 if k == 1 else 1000
+    scale = _safe_scale(scale, total, problem.km, units_per_km)
     if margin_km is None:
         margin_km = 3 / units_per_km
     if problem.fixed_enrolment:
@@ -177,9 +176,15 @@ def _network_seed(problem, lower, upper, enrol_min, enrol_max, scale, margin_km,
     return initial, seeded
 
 
-def _safe_scale(scale: int, total: float, km: np.ndarray) -> int:
-    """``scale``, lowered if flows times costs could leave 62 bits."""
-    worst = max(total, 1.0) * max(float(km.max(initial=0.0)), 1e-3) * MM_PER_KM
+def _safe_scale(scale: int, total: float, km: np.ndarray, units_per_km: int) -> int:
+    """``scale``, lowered if flows times costs could leave 62 bits.
+
+    The dearest unit of flow in the network is its hub's, four of the longest trips, in the
+    network's own cost unit ``units_per_km`` (the check once counted millimetres whatever
+    the unit, and lowered a 100M-pair city of 10 million students to 1/100 of a student).
+    """
+    longest = max(float(km.max(initial=0.0)), 1e-3) * units_per_km
+    worst = max(total, 1.0) * (4 * longest + 1)
     while scale > 1 and worst * scale > 2.0**61:
         scale //= 10
     return max(scale, 1)
