@@ -117,10 +117,21 @@ def computing(func: Callable[..., None]) -> Callable[..., None]:
 
 
 def execute(request: Any, out: Path | None, as_json: bool) -> Any:
-    """Run ``request`` through the workflow layer, writing into ``out``; progress unless JSON."""
+    """Run ``request`` through the workflow layer, writing into ``out``.
+
+    Progress goes to standard error, also with ``--json`` when standard error is a terminal
+    (a person watching a long solve); a program reading the JSON gets a quiet standard error.
+    """
     from assignopt.workflows.base import execute as run_request
 
-    return run_request(request, out, progress=not as_json)
+    return run_request(request, out, progress=not as_json or _is_terminal(sys.stderr))
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # replaced or closed streams
+        return False
 
 
 def district_source_options(func: Callable) -> Callable:

@@ -72,6 +72,19 @@ def test_assign_cli_reports_progress_on_stderr_only(tmp_path):
     assert quiet.stderr == "" and json.loads(quiet.stdout)["status"] == "optimal"
 
 
+def test_assign_cli_with_json_shows_progress_to_a_terminal(tmp_path, monkeypatch):
+    """A person watching a long --json run sees progress on a terminal's standard error;
+    standard output stays one JSON object."""
+    from assignopt.commands import common
+
+    d = tiny_district([[[100, 0], [0, 0]], [[0, 0], [0, 100]]], [100, 100])
+    path = write_district(d, tmp_path / "tiny.gpkg")
+    monkeypatch.setattr(common, "_is_terminal", lambda stream: True)
+    result = CliRunner().invoke(main, ["assign", str(path), "--json", "--out", str(tmp_path)])
+    assert "income-balanced assignment ..." in result.stderr
+    assert json.loads(result.stdout)["status"] == "optimal"
+
+
 def test_assign_cli_with_the_ortools_min_cost_flow(tmp_path):
     pytest.importorskip("ortools")
     d = tiny_district([[[100, 0], [0, 0]], [[0, 0], [0, 100]]], [100, 100])
