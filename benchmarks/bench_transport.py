@@ -45,13 +45,15 @@ CASES = {
     # A segregated synthetic city (assignopt synth --grid 100 --schools 300 --seed 0:
     # fractional students, poverty clustered) with 10% spare seats and the 0.05 band.
     "city-band-free": ([(10_000, 300)], ["ours", "fixed", "pricing"]),
+    # The same city on full schools (fixed seats) up to the 100M-pair size.
+    "city-band-fixed": ([(10_000, 300), (19_881, 800), (50_176, 2_000)], ["ours"]),
 }
 
 
 def problem(case: str, n: int, s: int):
     """Students, capacities, distances and bands of a case."""
     if case.startswith("city"):
-        return city(round(n**0.5), s)
+        return city(round(n**0.5), s, spare=0.0 if case == "city-band-fixed" else 0.1)
     supply, cap, km, bands = instance(n, s)
     rate = supply[:, 0].sum() / supply.sum()
     poor = np.array([True, False])
