@@ -483,3 +483,15 @@ def test_straight_line_distances_in_blocks_equal_shapely(monkeypatch):
     expected = shapely.distance(shapely.points(origins)[:, None], shapely.points(schools)[None])
     assert distance.euclidean_km(origins, schools) == pytest.approx(expected / 1000, rel=1e-12)
     assert distance.euclidean_km(origins[:0], schools).shape == (0, 4)
+
+
+def test_map_without_flow_lines_is_drawn(tmp_path):
+    """max_lines=0 leaves the flows out of the legend and the picture (it once failed in the
+    legend, which took the width of a line collection with none)."""
+    from assignopt.spatial.output import plot_assignment
+
+    d = tiny_district([[[100, 0], [0, 0]], [[0, 0], [0, 100]]], [100, 100])
+    result = assign_district(d, Policy(0.25), possible=False)
+    for lines in (0, 1):
+        path = plot_assignment(result, tmp_path / f"map{lines}.png", max_lines=lines)
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -205,12 +205,16 @@ def plot_assignment(
         ],
         axis=1,
     )
-    widths = 0.3 + 2.5 * weight / weight.max() if weight.size else []
-    ax.add_collection(
-        LineCollection(
-            segments, linewidths=widths, colors="C1", alpha=0.5, label="assignment flows"
+    if weight.size:  # none when max_lines is 0
+        ax.add_collection(
+            LineCollection(
+                segments,
+                linewidths=0.3 + 2.5 * weight / weight.max(),
+                colors="C1",
+                alpha=0.5,
+                label="assignment flows",
+            )
         )
-    )
     enrol = schools["enrolment"].to_numpy()
     poor = result.district.classes[0]
     counts = result.district.counts()
