@@ -313,8 +313,8 @@ def _solve_levels(supply, km, seats, allowed, levels, delta_km, labels, prove, u
             up[label] = up_label
         arcs = _initial_arcs(lv_supply, lv_cost, potentials, delta, support, up, n_nearest=12)
         level = _Level(lv_supply, lv_cost, seats, max_cost, labels)
-        # Unproven, the finest level still prices until few arcs are left out (0.1% of its
-        # sources): its potentials seed a caller's LP, which pays for every arc missing. A
+        # Unproven, the finest level still prices until few arcs are left out (SEED_SETTLE
+        # of its sources): its potentials seed a caller's LP, which prices in the rest. A
         # coarse level prices until COARSE_SETTLE with its hub idle: stopped at the first
         # feasible round, a segregated city's finest level then needed 6-8 rounds of its
         # costliest flow instead of 1-2.
@@ -426,16 +426,15 @@ def _near_band(supply: np.ndarray, cost: np.ndarray, potentials: np.ndarray) -> 
     """
     n, k = supply.shape
     rows = np.unique(np.linspace(0, n - 1, min(n, NEAR_SAMPLE)).astype(np.int64))
-    gaps = []
+    gaps, n_sources = [], 0
     for c in range(k):
         live = rows[supply[rows, c] > 0]
+        n_sources += live.size
         block = cost[live]
+        # A forbidden pair's reduced cost (about 2^50) is never a reachable source's best.
         base = block - potentials[:, c][None, :]
-        reach = block < FORBIDDEN
-        best = np.where(reach, base, np.iinfo(np.int64).max).min(axis=1, keepdims=True)
-        gaps.append((base - best)[reach])
+        gaps.append((base - base.min(axis=1, keepdims=True))[block < FORBIDDEN])
     gap = np.concatenate(gaps)
-    n_sources = sum(int((supply[rows, c] > 0).sum()) for c in range(k))
     if gap.size == 0:
         return 0
     at = min(gap.size, NEAR_ARCS * n_sources) - 1
