@@ -222,3 +222,25 @@ def test_near_band_keeps_the_asked_number_of_arcs_per_source_on_average(monkeypa
     # Forbidden pairs are no arcs: source 0 reaches schools 0 and 3 only (gaps 0, 3).
     cost[0, 1:3] = netflow.FORBIDDEN
     assert netflow._near_band(supply, cost, np.zeros((4, 1), np.int64)) == 10
+
+
+def test_shortfall_pricing_covers_what_the_hub_brings_by_hand(monkeypatch):
+    """Hand count: school 1 (one class) gets 5 students through the hub. With every potential
+    0 but school 1's (10), the reduced costs into it are cost - 10: -3, -1, 2, -2 for sources
+    with 2, 4, 1, 3 students. In order: source 0 (2 students), source 3 (3), source 1 (4).
+    To cover 2 x 5 = 10 all three join (7 students before source 1's); to cover 1 x 5 only
+    sources 0 and 3 (5 students before source 1's). Source 2 prices positive; school 0 is
+    not fed."""
+    from assignopt.spatial import netflow
+
+    supply = np.array([[2], [4], [1], [3]])
+    cost = np.array([[1, 7], [1, 9], [1, 12], [1, 8]], np.int64)
+    seats = seat_model(np.array([5.0, 5.0]), [], 1, True)
+    level = netflow._Level(supply, cost, seats, 12, netflow.Labels())
+    d_sink = np.array([[0], [10]], np.int64)
+    fed = np.array([[0], [5]])
+    src, school = level._price_shortfall(np.zeros(4, np.int64), d_sink, fed)
+    assert sorted(src.tolist()) == [0, 1, 3] and set(school.tolist()) == {1}
+    monkeypatch.setattr(netflow, "HUB_COVER", 1)
+    src, school = level._price_shortfall(np.zeros(4, np.int64), d_sink, fed)
+    assert sorted(src.tolist()) == [0, 3] and set(school.tolist()) == {1}

@@ -150,3 +150,30 @@ def test_the_scale_is_lowered_only_when_the_network_could_overflow():
     km = np.array([[0.5, 312.0]])
     assert _safe_scale(1000, 1e7, km, 1000) == 1000
     assert _safe_scale(1000, 1e7, km, 1_000_000) == 100
+
+
+def test_schools_the_hub_feeds_get_arcs_enough_for_their_shortfall(monkeypatch):
+    """A segregated city with many schools (120 for 576 neighborhoods): each source's 12
+    nearest schools cannot fill the poor seats of schools in rich areas, so the first round
+    feeds them through the hub and arcs into them are priced per school as well; the optimum
+    is still the dense LP's."""
+    from assignopt.spatial import netflow
+    from assignopt.spatial.assign import district_distances
+    from assignopt.spatial.synth import synthetic_city
+
+    added = []
+    price = netflow._Level._price_shortfall
+
+    def spy(self, *args):
+        arcs = price(self, *args)
+        added.append(arcs[0].size)
+        return arcs
+
+    monkeypatch.setattr(netflow._Level, "_price_shortfall", spy)
+    city = synthetic_city(grid=24, racial_segregation=0.9, income_segregation=0.9, n_schools=120)
+    supply = city.counts().sum(axis=1)
+    cap = city.capacity * supply.sum() / city.capacity.sum()
+    rate = supply[:, 0].sum() / supply.sum()
+    km = district_distances(city).km
+    assert_equals_dense(supply, cap, km, [(POOR, rate - 0.05, rate + 0.05)])
+    assert sum(added) > 0

@@ -75,6 +75,11 @@ NEAR_SAMPLE = 1024
 COARSE_SETTLE = 0.01
 #: The finest level of a seed (unproven) prices until at most this share of its sources price in.
 SEED_SETTLE = 0.01
+#: While the hub feeds a school class, arcs into it are priced until their students cover
+#: this many times what the hub brings ...
+HUB_COVER = 2
+#: ... and at most this many per school class and round.
+SHORTFALL_ARCS = 256
 
 
 def network_available() -> bool:
@@ -524,6 +529,17 @@ class _Level:
             d_src[f_src] = d_sink[f_school, f_src % k] - self.cost[f_src // k, f_school]
             new_src, new_school, min_reduced = self._price(d_src, d_sink, add_per_row)
             hub_flow = int(flow[hub_arcs].sum())
+            if hub_flow:
+                # Per source, the best arcs go to the few schools the hub feeds nearest to it;
+                # per school and class the hub feeds, arcs bring enough students (a segregated
+                # city's coarsest level fed schools through the hub for 7 rounds, not 3).
+                fed = flow[hub_arcs[: s * k]].reshape(s, k)
+                fed += flow[hub_arcs[s * k : s * k + s]][:, None]  # a school short of any class
+                more_src, more_school = self._price_shortfall(d_src, d_sink, fed)
+                key = np.unique(
+                    np.concatenate([new_src * s + new_school, more_src * s + more_school])
+                )
+                new_src, new_school = key // s, key % s
             log.info(
                 f"    {n:,} {'neighborhoods' if exact else 'clusters'}, round {rounds}: "
                 f"{c_ids.size:,} contested, {a_src.size:,} arcs, {new_src.size:,} priced in"
@@ -652,6 +668,43 @@ class _Level:
         if not new_src:
             return np.zeros(0, np.int64), np.zeros(0, np.int64), min_reduced
         return np.concatenate(new_src), np.concatenate(new_school), min_reduced
+
+    def _price_shortfall(self, d_src, d_sink, fed):
+        """Most negative arcs into each (school, class) the hub feeds, over all sources.
+
+        Taken in order of reduced cost until their students cover ``HUB_COVER`` times what the
+        hub brings (at most ``SHORTFALL_ARCS`` arcs per school and class and round).
+        """
+        n, k = self.n, self.k
+        out_src, out_school = [], []
+        big = np.iinfo(np.int64).max
+        for c in range(k):
+            schools = np.flatnonzero(fed[:, c] > 0)
+            live = self.supply[:, c] > 0
+            take = min(SHORTFALL_ARCS, n)
+            for b0 in range(0, schools.size, 64):
+                cols = schools[b0 : b0 + 64]
+                reduced = self.cost[:, cols] - d_sink[cols, c][None, :]
+                reduced += d_src[np.arange(n) * k + c][:, None]
+                reduced[~live] = big
+                best = (
+                    np.argpartition(reduced, take - 1, axis=0)[:take]
+                    if take < n
+                    else (np.tile(np.arange(n)[:, None], (1, cols.size)))
+                )
+                value = np.take_along_axis(reduced, best, axis=0)
+                order = np.argsort(value, axis=0, kind="stable")
+                best = np.take_along_axis(best, order, axis=0)
+                value = np.take_along_axis(value, order, axis=0)
+                students = self.supply[best, c]
+                covered = np.cumsum(students, axis=0) - students  # before each arc
+                keep = (value < 0) & (covered < HUB_COVER * fed[cols, c][None, :])
+                r, j = np.nonzero(keep)
+                out_src.append(best[r, j] * k + c)
+                out_school.append(cols[j])
+        if not out_src:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.concatenate(out_src), np.concatenate(out_school)
 
     def _explain(self, flow, net) -> str:
         """Name the school (and class) that cannot be served within the reach allowed."""
