@@ -228,7 +228,7 @@ def test_shortfall_pricing_covers_what_the_hub_brings_by_hand(monkeypatch):
     """Hand count: school 1 (one class) gets 5 students through the hub. With every potential
     0 but school 1's (10), the reduced costs into it are cost - 10: -3, -1, 2, -2 for sources
     with 2, 4, 1, 3 students. In order: source 0 (2 students), source 3 (3), source 1 (4).
-    To cover 2 x 5 = 10 all three join (7 students before source 1's); to cover 1 x 5 only
+    To cover 2 x 5 = 10 all three join (5 students before source 1's); to cover 1 x 5 only
     sources 0 and 3 (5 students before source 1's). Source 2 prices positive; school 0 is
     not fed."""
     from assignopt.spatial import netflow
@@ -244,3 +244,47 @@ def test_shortfall_pricing_covers_what_the_hub_brings_by_hand(monkeypatch):
     monkeypatch.setattr(netflow, "HUB_COVER", 1)
     src, school = level._price_shortfall(np.zeros(4, np.int64), d_sink, fed)
     assert sorted(src.tolist()) == [0, 3] and set(school.tolist()) == {1}
+
+
+def test_shortfall_pricing_equals_a_brute_force_choice():
+    """Against a plain loop over each fed (school, class): more sources than the per-round
+    cap, forbidden pairs, sources without students, two classes, random potentials, distinct
+    reduced costs (no ties). The loop takes the sources with students in order
+    of reduced cost while it is negative and the students before it cover less than
+    ``HUB_COVER`` times what the hub brings, at most ``SHORTFALL_ARCS`` of them."""
+    from assignopt.spatial import netflow
+
+    rng = np.random.default_rng(7)
+    n, s, k = 700, 9, 2
+    supply = rng.integers(1, 40, (n, k))
+    supply[rng.random((n, k)) < 0.2] = 0
+    cost = rng.permutation(n * s).reshape(n, s).astype(np.int64) * 7 + 1_000
+    cost[rng.random((n, s)) < 0.1] = netflow.FORBIDDEN
+    seats = seat_model(np.full(s, float(supply.sum()) / s).round(), [], k, True)
+    level = netflow._Level(
+        supply, cost, seats, int(cost[cost < netflow.FORBIDDEN].max()), netflow.Labels()
+    )
+    # Multiples of 50,000, more than any two costs differ by: distinct costs in a column keep
+    # distinct reduced costs.
+    d_src = rng.integers(-2, 3, n * k) * 50_000
+    d_sink = rng.integers(40_000, 80_000, (s, k))
+    fed = np.zeros((s, k), np.int64)
+    fed[[0, 3, 8], [0, 1, 1]] = [50, 4_000, 100_000]
+    src, school = level._price_shortfall(d_src, d_sink, fed)
+    got = set(zip((src // k).tolist(), (src % k).tolist(), school.tolist()))
+    want = set()
+    for j, c in zip(*np.nonzero(fed)):
+        reduced = cost[:, j] - d_sink[j, c] + d_src[np.arange(n) * k + c]
+        order = [i for i in np.argsort(reduced) if supply[i, c] > 0 and reduced[i] < 0]
+        assert np.unique(reduced[order]).size == len(order)  # no ties: one right answer
+        covered = 0
+        for i in order[: netflow.SHORTFALL_ARCS]:
+            if covered >= netflow.HUB_COVER * fed[j, c]:
+                break
+            want.add((int(i), int(c), int(j)))
+            covered += supply[i, c]
+    assert got == want
+    # The large shortfall meets the cap; the small one stops on cover; forbidden pairs never.
+    assert sum(1 for _, c, j in got if (j, c) == (8, 1)) == netflow.SHORTFALL_ARCS
+    assert 0 < sum(1 for _, c, j in got if (j, c) == (0, 0)) < 10
+    assert all(cost[i, j] < netflow.FORBIDDEN for i, _, j in got)

@@ -161,14 +161,32 @@ def test_schools_the_hub_feeds_get_arcs_enough_for_their_shortfall(monkeypatch):
     from assignopt.spatial.assign import district_distances
     from assignopt.spatial.synth import synthetic_city
 
-    added = []
-    price = netflow._Level._price_shortfall
+    added, networks = [], []
+    price, flow_of = netflow._Level._price_shortfall, netflow._min_cost_flow
 
-    def spy(self, *args):
-        arcs = price(self, *args)
+    def record(*net):
+        flow = flow_of(*net)
+        networks.append((net[0], net[1], net[4], flow))
+        return flow
+
+    def spy(self, d_src, d_sink, fed):
+        # What the hub brings, read from the arcs themselves (not from their positions): into
+        # each (school, class) node, plus into the school node for every class of the school.
+        tail, head, supplies, flow = networks[-1]
+        hub, s, k = supplies.size - 1, self.s, self.k
+        first_sink = supplies.size - (s * k + s + 2)
+        brought = np.zeros(s * k + s, np.int64)
+        out = tail == hub
+        into = head[out] - first_sink
+        ok = (into >= 0) & (into < s * k + s)
+        np.add.at(brought, into[ok], flow[out][ok])
+        expected = brought[: s * k].reshape(s, k) + brought[s * k :][:, None]
+        assert np.array_equal(fed, expected) and fed.sum() > 0
+        arcs = price(self, d_src, d_sink, fed)
         added.append(arcs[0].size)
         return arcs
 
+    monkeypatch.setattr(netflow, "_min_cost_flow", record)
     monkeypatch.setattr(netflow._Level, "_price_shortfall", spy)
     city = synthetic_city(grid=24, racial_segregation=0.9, income_segregation=0.9, n_schools=120)
     supply = city.counts().sum(axis=1)

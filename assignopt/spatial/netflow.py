@@ -70,8 +70,8 @@ NEAR_ARCS = 5
 #: Rows sampled to size that band.
 NEAR_SAMPLE = 1024
 #: A coarse level prices until the arcs priced in number at most this share of the
-#: neighborhoods' sources (the finest level's, not its own clusters'), with no student through
-#: the hub: the next level's candidates come from its potentials.
+#: neighborhoods' (neighborhood, class) pairs (the finest level's count, not its own clusters'),
+#: with no student through the hub: the next level's candidates come from its potentials.
 COARSE_SETTLE = 0.01
 #: The finest level of a seed (unproven) prices until at most this share of its sources price in.
 SEED_SETTLE = 0.01
@@ -323,10 +323,10 @@ def _solve_levels(supply, km, seats, allowed, levels, delta_km, labels, prove, u
         # of its sources): its potentials seed a caller's LP, which prices in the rest. A
         # coarse level prices until COARSE_SETTLE with its hub idle: stopped at the first
         # feasible round, a segregated city's finest level then needed 6-8 rounds of its
-        # costliest flow instead of 1-2. Both shares count the neighborhoods' sources: a
-        # coarse level held to a share of its own few clusters repriced rounds of a handful
-        # of arcs that the finer levels settle anyway (2,000 x 100 without a band took
-        # 7 coarse rounds instead of 4, and 0.13-0.17 s instead of 0.09-0.11).
+        # costliest flow instead of 1-2. Both shares count the neighborhoods' (neighborhood,
+        # class) pairs: a coarse level held to a share of its own few clusters repriced
+        # rounds of a handful of arcs that the finer levels settle anyway (2,000 x 100
+        # without a band took 7 coarse rounds instead of 4, and 0.13-0.17 s, not 0.09-0.11).
         settle = int(supply_i.size * (SEED_SETTLE if final else COARSE_SETTLE))
         result = level.solve(arcs, exact=final and prove, settle=settle, idle_hub=not final)
         what = "neighborhoods" if final else "clusters"
@@ -529,6 +529,7 @@ class _Level:
             d_src[f_src] = d_sink[f_school, f_src % k] - self.cost[f_src // k, f_school]
             new_src, new_school, min_reduced = self._price(d_src, d_sink, add_per_row)
             hub_flow = int(flow[hub_arcs].sum())
+            moved = int(flow[hub_arcs[-s * k :]].sum())  # into the hub, so out of it too
             if hub_flow:
                 # Per source, the best arcs go to the few schools the hub feeds nearest to it;
                 # per school and class the hub feeds, arcs bring enough students (a segregated
@@ -543,7 +544,7 @@ class _Level:
             log.info(
                 f"    {n:,} {'neighborhoods' if exact else 'clusters'}, round {rounds}: "
                 f"{c_ids.size:,} contested, {a_src.size:,} arcs, {new_src.size:,} priced in"
-                + (f", {hub_flow:,} units of flow through the hub" if hub_flow else "")
+                + (f", {moved:,} units of flow through the hub" if moved else "")
             )
             if exact:
                 if new_src.size == 0 and hub_flow == 0:
