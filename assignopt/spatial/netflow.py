@@ -528,8 +528,8 @@ class _Level:
             d_src = np.where(contested, tight, 0)
             d_src[f_src] = d_sink[f_school, f_src % k] - self.cost[f_src // k, f_school]
             new_src, new_school, min_reduced = self._price(d_src, d_sink, add_per_row)
-            hub_flow = int(flow[hub_arcs].sum())
-            moved = int(flow[hub_arcs[-s * k :]].sum())  # into the hub, so out of it too
+            # Into the hub (its sinks' arcs, the last s * k), so out of it too: no supply there.
+            hub_flow = int(flow[hub_arcs[-s * k :]].sum())
             if hub_flow:
                 # Per source, the best arcs go to the few schools the hub feeds nearest to it;
                 # per school and class the hub feeds, arcs bring enough students (a segregated
@@ -544,7 +544,7 @@ class _Level:
             log.info(
                 f"    {n:,} {'neighborhoods' if exact else 'clusters'}, round {rounds}: "
                 f"{c_ids.size:,} contested, {a_src.size:,} arcs, {new_src.size:,} priced in"
-                + (f", {moved:,} units of flow through the hub" if moved else "")
+                + (f", {hub_flow:,} units of flow through the hub" if hub_flow else "")
             )
             if exact:
                 if new_src.size == 0 and hub_flow == 0:
@@ -679,20 +679,17 @@ class _Level:
         n, k = self.n, self.k
         out_src, out_school = [], []
         big = np.iinfo(np.int64).max
+        take = min(SHORTFALL_ARCS, n)
+        d_row = d_src.reshape(n, k)
         for c in range(k):
             schools = np.flatnonzero(fed[:, c] > 0)
             live = self.supply[:, c] > 0
-            take = min(SHORTFALL_ARCS, n)
             for b0 in range(0, schools.size, 64):
                 cols = schools[b0 : b0 + 64]
                 reduced = self.cost[:, cols] - d_sink[cols, c][None, :]
-                reduced += d_src[np.arange(n) * k + c][:, None]
+                reduced += d_row[:, c][:, None]
                 reduced[~live] = big
-                best = (
-                    np.argpartition(reduced, take - 1, axis=0)[:take]
-                    if take < n
-                    else (np.tile(np.arange(n)[:, None], (1, cols.size)))
-                )
+                best = np.argpartition(reduced, take - 1, axis=0)[:take]
                 value = np.take_along_axis(reduced, best, axis=0)
                 order = np.argsort(value, axis=0, kind="stable")
                 best = np.take_along_axis(best, order, axis=0)
